@@ -1,0 +1,52 @@
+package io.poseidon.topology.catalog;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * One catalogued topic: everything needed to create it, verify it and document it.
+ *
+ * @param name kebab-case with a domain prefix, e.g. {@code depths.registrations}
+ * @param partitions partition count when created
+ * @param cleanupPolicy {@code delete}, {@code compact} or {@code compact,delete}
+ * @param retention how long records are kept ({@code null}: forever)
+ * @param keyType what the key is, in words (e.g. "service name (string)")
+ * @param valueSchema Avro record carried as value ({@code null} for raw bytes, e.g. dead letters)
+ * @param owner the service that writes the topic's facts, or that consumes its commands
+ * @param doc one sentence on what flows through the topic
+ */
+public record TopicSpec(
+    String name,
+    int partitions,
+    String cleanupPolicy,
+    Duration retention,
+    String keyType,
+    Class<?> valueSchema,
+    String owner,
+    String doc) {
+
+  public TopicSpec {
+    Objects.requireNonNull(name, "name");
+    if (!name.matches("[a-z][a-z0-9]*\\.[a-z0-9][a-z0-9-]*")) {
+      throw new IllegalArgumentException("topic name must be <domain>.<kebab-case>: " + name);
+    }
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be >= 1 for " + name);
+    }
+  }
+
+  /** The topic-level configs this spec pins. */
+  public Map<String, String> configs() {
+    Map<String, String> configs = new HashMap<>();
+    configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
+    configs.put(TopicConfig.RETENTION_MS_CONFIG, retention == null ? "-1" : Long.toString(retention.toMillis()));
+    return configs;
+  }
+
+  public String valueSchemaName() {
+    return valueSchema == null ? "bytes (original record, reason in headers)" : valueSchema.getName();
+  }
+}

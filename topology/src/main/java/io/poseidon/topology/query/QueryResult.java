@@ -1,0 +1,16 @@
+package io.poseidon.topology.query;
+
+import org.apache.kafka.streams.state.HostInfo;
+
+/** Answer of an interactive query: the local answer, the node that owns the key, or not now. */
+public sealed interface QueryResult<T> {
+
+  /** Answered from a local store. */
+  record Local<T>(T value, int partition) implements QueryResult<T> {}
+
+  /** Another node owns the key: forward the query there. */
+  record Remote<T>(HostInfo owner, int partition) implements QueryResult<T> {}
+
+  /** No node can answer now (starting, rebalancing, restoring); try again shortly. */
+  record Unavailable<T>(String reason) implements QueryResult<T> {}
+}

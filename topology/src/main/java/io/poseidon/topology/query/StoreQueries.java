@@ -1,0 +1,104 @@
+package io.poseidon.topology.query;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Interactive queries over a service's named key-value stores, written once for every service. The
+ * caller names the store and the <em>partition key</em> (the Kafka record key that decides where the
+ * data lives); the answer is computed from the local partition, or names the node that owns the key
+ * ({@code application.server}) so the gateway can forward the request.
+ */
+public final class StoreQueries {
+
+  private static final StringSerializer STRING_KEYS = new StringSerializer();
+
+  private final KafkaStreams streams;
+  private final HostInfo self;
+
+  public StoreQueries(KafkaStreams streams, HostInfo self) {
+    this.streams = streams;
+    this.self = self;
+  }
+
+  /** Value of {@code storeKey}, kept in the partition that {@code partitionKey} maps to. */
+  public <V> QueryResult<Optional<V>> get(String store, String partitionKey, String storeKey) {
+    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+      return Optional.ofNullable(kv.get(storeKey));
+    });
+  }
+
+  /** Entries whose key starts with {@code prefix}, at most {@code limit}, in key order. */
+  public <V> QueryResult<List<KeyValue<String, V>>> prefix(String store, String partitionKey, String prefix,
+      int limit) {
+    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+      try (KeyValueIterator<String, V> it = kv.prefixScan(prefix, STRING_KEYS)) {
+        return drain(it, limit);
+      }
+    });
+  }
+
+  /** Entries with {@code from <= key <= to} (either may be null for open), at most {@code limit}. */
+  public <V> QueryResult<List<KeyValue<String, V>>> range(String store, String partitionKey, String from,
+      String to, int limit) {
+    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+      try (KeyValueIterator<String, V> it = kv.range(from, to)) {
+        return drain(it, limit);
+      }
+    });
+  }
+
+  private interface LocalQuery<T> {
+    T run(int partition);
+  }
+
+  private <K, T> QueryResult<T> onOwner(String store, K partitionKey, Serializer<K> keySerializer,
+      LocalQuery<T> query) {
+    KeyQueryMetadata meta;
+    try {
+      meta = streams.queryMetadataForKey(store, partitionKey, keySerializer);
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
+    }
+    if (meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+      return new QueryResult.Unavailable<>("store " + store + " is being rebalanced or restored");
+    }
+    if (!meta.activeHost().equals(self)) {
+      return new QueryResult.Remote<>(meta.activeHost(), meta.partition());
+    }
+    try {
+      return new QueryResult.Local<>(query.run(meta.partition()), meta.partition());
+    } catch (InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " partition " + meta.partition()
+          + " is migrating: " + e.getMessage());
+    }
+  }
+
+  private <V> ReadOnlyKeyValueStore<String, V> localStore(String store, int partition) {
+    return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
+        store, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+  }
+
+  private static <V> List<KeyValue<String, V>> drain(KeyValueIterator<String, V> it, int limit) {
+    List<KeyValue<String, V>> out = new ArrayList<>();
+    while (it.hasNext() && out.size() < limit) {
+      out.add(it.next());
+    }
+    return out;
+  }
+}

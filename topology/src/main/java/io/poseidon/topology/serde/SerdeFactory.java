@@ -1,0 +1,147 @@
+package io.poseidon.topology.serde;
+
+import io.apicurio.registry.serde.SerdeConfig;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The one place where Avro serdes are made. Every producer, consumer and topology of Poseidon gets
+ * its serdes here, so there is one wire format everywhere (see docs/adr/0002-wire-format.md):
+ * Apicurio Registry 2.x, schema global id in the payload ({@code 0x00} + 8-byte global id + Avro
+ * binary, {@code apicurio.registry.headers.enabled=false}), SpecificRecord reader, schemas
+ * auto-registered under the TopicIdStrategy ({@code <topic>-value}).
+ *
+ * <p>{@link #forTopologyTests()} gives serdes that need no registry (Avro single-object encoding,
+ * which still rejects bytes that are not a record of the expected schema); it exists for
+ * {@code TopologyTestDriver} tests only, where the registry is not what is being tested.
+ */
+public final class SerdeFactory {
+
+  private final Map<String, Object> registryConfig;
+
+  private SerdeFactory(Map<String, Object> registryConfig) {
+    this.registryConfig = registryConfig;
+  }
+
+  /** Serdes backed by an Apicurio Registry at {@code registryUrl} (ending with /apis/registry/v2). */
+  public static SerdeFactory apicurio(String registryUrl) {
+    if (!registryUrl.endsWith("/apis/registry/v2")) {
+      throw new IllegalArgumentException(
+          "registry.url must be the Apicurio v2 API and end with /apis/registry/v2, got " + registryUrl);
+    }
+    return new SerdeFactory(wireFormat(registryUrl));
+  }
+
+  /** Registry-less serdes for TopologyTestDriver tests. */
+  public static SerdeFactory forTopologyTests() {
+    return new SerdeFactory(null);
+  }
+
+  /** The serde configuration that defines the wire format; Kafka Connect converters use the same keys. */
+  public static Map<String, Object> wireFormat(String registryUrl) {
+    return Map.of(
+        SerdeConfig.REGISTRY_URL, registryUrl,
+        SerdeConfig.AUTO_REGISTER_ARTIFACT, true,
+        SerdeConfig.ENABLE_HEADERS, false,
+        AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+  }
+
+  public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
+    return serde(type, false);
+  }
+
+  public <T extends SpecificRecord> Serde<T> keySerde(Class<T> type) {
+    return serde(type, true);
+  }
+
+  public <T extends SpecificRecord> Serializer<T> valueSerializer(Class<T> type) {
+    return valueSerde(type).serializer();
+  }
+
+  public <T extends SpecificRecord> Deserializer<T> valueDeserializer(Class<T> type) {
+    return valueSerde(type).deserializer();
+  }
+
+  public static Serde<String> stringKeys() {
+    return Serdes.String();
+  }
+
+  private <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
+    if (registryConfig == null) {
+      return singleObjectSerde(type);
+    }
+    AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
+    serializer.configure(registryConfig, isKey);
+    AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
+    deserializer.configure(registryConfig, isKey);
+    Deserializer<T> typed = new Deserializer<>() {
+      @Override
+      public T deserialize(String topic, byte[] data) {
+        return check(type, deserializer.deserialize(topic, data));
+      }
+
+      @Override
+      public T deserialize(String topic, org.apache.kafka.common.header.Headers headers, byte[] data) {
+        return check(type, deserializer.deserialize(topic, headers, data));
+      }
+
+      @Override
+      public void close() {
+        deserializer.close();
+      }
+    };
+    return Serdes.serdeFrom(serializer, typed);
+  }
+
+  private static <T> T check(Class<T> type, Object value) {
+    if (value == null || type.isInstance(value)) {
+      return type.cast(value);
+    }
+    throw new SerializationException("expected " + type.getName() + " but the record holds "
+        + value.getClass().getName());
+  }
+
+  private static <T extends SpecificRecord> Serde<T> singleObjectSerde(Class<T> type) {
+    SpecificData model = SpecificData.getForClass(type);
+    var schema = model.getSchema(type);
+    BinaryMessageEncoder<T> encoder = new BinaryMessageEncoder<>(model, schema);
+    BinaryMessageDecoder<T> decoder = new BinaryMessageDecoder<>(model, schema);
+    Serializer<T> serializer = (topic, value) -> {
+      if (value == null) {
+        return null;
+      }
+      try {
+        ByteBuffer buffer = encoder.encode(value);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+      } catch (IOException e) {
+        throw new SerializationException("cannot encode " + type.getSimpleName(), e);
+      }
+    };
+    Deserializer<T> deserializer = (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        return decoder.decode(bytes);
+      } catch (IOException | RuntimeException e) {
+        throw new SerializationException("not a " + type.getSimpleName() + " record: " + e.getMessage(), e);
+      }
+    };
+    return Serdes.serdeFrom(serializer, deserializer);
+  }
+}
