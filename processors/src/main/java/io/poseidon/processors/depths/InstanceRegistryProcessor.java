@@ -12,6 +12,7 @@ import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -71,11 +72,8 @@ final class InstanceRegistryProcessor implements Processor<String, InstanceEvent
 
   private void onRegistered(String key, EventMeta meta, ServiceRegistered r) {
     checkKey(key, r.getService());
-    require(!r.getInstanceId().isBlank(), "instanceId must not be empty");
-    require(!r.getHost().isBlank(), "host must not be empty");
-    require(r.getPort() >= 1 && r.getPort() <= 65535, "port must be 1-65535, got " + r.getPort());
-    require(r.getTtlSeconds() >= 1 && r.getTtlSeconds() <= config.maxTtlSeconds(),
-        "ttlSeconds must be 1-" + config.maxTtlSeconds() + ", got " + r.getTtlSeconds());
+    Map<String, String> problems = DepthsValidation.check(r, config.maxTtlSeconds());
+    require(problems.isEmpty(), DepthsValidation.describe(problems));
 
     String id = DepthsTopology.instanceKey(r.getService(), r.getInstanceId());
     ServiceInstance before = instances.get(id);

@@ -30,7 +30,7 @@ public record TopicSpec(
 
   public TopicSpec {
     Objects.requireNonNull(name, "name");
-    if (!name.matches("[a-z][a-z0-9]*\\.[a-z0-9][a-z0-9-]*")) {
+    if (!name.matches("[a-z][a-z0-9]*\\.[a-z0-9]+(-[a-z0-9]+)*")) {
       throw new IllegalArgumentException("topic name must be <domain>.<kebab-case>: " + name);
     }
     if (partitions < 1) {

@@ -75,6 +75,26 @@ public final class SerdeFactory {
     return valueSerde(type).deserializer();
   }
 
+  /**
+   * One serializer for values of any generated record type (the gateway's producer writes several
+   * event types). Same wire format as {@link #valueSerde}.
+   */
+  public Serializer<SpecificRecord> anyValueSerializer() {
+    if (registryConfig == null) {
+      Map<Class<?>, Serializer<SpecificRecord>> byType = new java.util.concurrent.ConcurrentHashMap<>();
+      return (topic, value) -> value == null ? null : byType.computeIfAbsent(value.getClass(),
+          c -> {
+            @SuppressWarnings("unchecked")
+            Serializer<SpecificRecord> s = (Serializer<SpecificRecord>) (Serializer<?>)
+                singleObjectSerde((Class<SpecificRecord>) c).serializer();
+            return s;
+          }).serialize(topic, value);
+    }
+    AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
+    serializer.configure(registryConfig, false);
+    return serializer;
+  }
+
   public static Serde<String> stringKeys() {
     return Serdes.String();
   }
@@ -90,12 +110,23 @@ public final class SerdeFactory {
     Deserializer<T> typed = new Deserializer<>() {
       @Override
       public T deserialize(String topic, byte[] data) {
-        return check(type, deserializer.deserialize(topic, data));
+        return deserialize(topic, null, data);
       }
 
       @Override
       public T deserialize(String topic, org.apache.kafka.common.header.Headers headers, byte[] data) {
-        return check(type, deserializer.deserialize(topic, headers, data));
+        if (data == null) {
+          return null;
+        }
+        checkWireFormat(type, data);
+        try {
+          return check(type, headers == null ? deserializer.deserialize(topic, data)
+              : deserializer.deserialize(topic, headers, data));
+        } catch (SerializationException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic + ": " + e, e);
+        }
       }
 
       @Override
@@ -104,6 +135,17 @@ public final class SerdeFactory {
       }
     };
     return Serdes.serdeFrom(serializer, typed);
+  }
+
+  /** Rejects bytes that are not {@code 0x00} + 8-byte schema id + Avro, with a reason a person can act on. */
+  static void checkWireFormat(Class<?> type, byte[] data) {
+    if (data.length < 10 || data[0] != 0) {
+      String first = data.length == 0 ? "nothing" : String.format("0x%02X", data[0]);
+      throw new SerializationException("not a " + type.getSimpleName() + " in Poseidon's wire format (magic byte 0x00, "
+          + "8-byte registry id, Avro binary): " + data.length + " bytes starting with " + first
+          + (data.length > 0 && (data[0] == '{' || data[0] == '[') ? " (JSON?)" : "")
+          + ". Produce with the Apicurio Avro serializer and apicurio.registry.headers.enabled=false.");
+    }
   }
 
   private static <T> T check(Class<T> type, Object value) {

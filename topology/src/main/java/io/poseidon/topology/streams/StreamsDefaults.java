@@ -52,6 +52,11 @@ public final class StreamsDefaults {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), true);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // Static membership: a node that restarts (cleanly or after kill -9) takes its partitions back at
+    // once instead of waiting out the session timeout of its previous incarnation. node.id must be
+    // unique per node.
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        applicationId(config, service) + "-" + config.nodeId());
     return p;
   }
 
@@ -61,7 +66,10 @@ public final class StreamsDefaults {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-" + service);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/poseidon-ttd-" + service);
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // at_least_once here only: under exactly_once_v2 TopologyTestDriver drops the dead letters of
+    // unreadable records (they sit in a transaction it never commits). Production runs EOS v2, and
+    // DepthsTopologyIT checks the same dead letter on the real broker under EOS v2.
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     applyErrorHandling(p, service);
     return p;
   }

@@ -1,0 +1,200 @@
+package io.poseidon.gateway.http;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificData;
+
+/**
+ * Validates a JSON request body against an Avro record schema and turns it into the generated
+ * SpecificRecord, collecting every field error instead of stopping at the first. This is the one
+ * validation mechanism of the gateway: a command endpoint names the payload schema, the rules come
+ * from the schema (required fields are those without a default, types, nested records, maps,
+ * arrays, enums), and unknown fields are refused so a typo is not silently dropped.
+ */
+public final class AvroJson {
+
+  private AvroJson() {}
+
+  /** Converted record, or null when {@code errors} got entries. */
+  public static <T extends IndexedRecord> T toRecord(JsonObject json, Schema schema, List<FieldError> errors) {
+    Object value = convertRecord(json, schema, "", errors);
+    if (!errors.isEmpty()) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    T record = (T) value;
+    return record;
+  }
+
+  private static Object convertRecord(JsonObject json, Schema schema, String path, List<FieldError> errors) {
+    IndexedRecord record = (IndexedRecord) SpecificData.getForSchema(schema).newRecord(null, schema);
+    for (String name : json.fieldNames()) {
+      if (schema.getField(name) == null) {
+        errors.add(new FieldError(path + name, "unknown field; expected one of " + fieldNames(schema)));
+      }
+    }
+    for (Schema.Field field : schema.getFields()) {
+      String fieldPath = path + field.name();
+      if (!json.containsKey(field.name()) || json.getValue(field.name()) == null && !isNullable(field.schema())) {
+        if (field.hasDefaultValue()) {
+          record.put(field.pos(), SpecificData.getForSchema(schema).deepCopy(field.schema(),
+              SpecificData.getForSchema(schema).getDefaultValue(field)));
+        } else {
+          errors.add(new FieldError(fieldPath, "is required"));
+        }
+        continue;
+      }
+      int errorsBefore = errors.size();
+      Object value = convert(json.getValue(field.name()), field.schema(), fieldPath, errors);
+      if (errors.size() == errorsBefore) {
+        record.put(field.pos(), value); // a failed field stays unset: the record is not returned anyway
+      }
+    }
+    return record;
+  }
+
+  private static Object convert(Object value, Schema schema, String path, List<FieldError> errors) {
+    switch (schema.getType()) {
+      case UNION:
+        if (value == null && isNullable(schema)) {
+          return null;
+        }
+        List<FieldError> firstErrors = null;
+        for (Schema branch : schema.getTypes()) {
+          if (branch.getType() == Schema.Type.NULL) {
+            continue;
+          }
+          List<FieldError> branchErrors = new ArrayList<>();
+          Object converted = convert(value, branch, path, branchErrors);
+          if (branchErrors.isEmpty()) {
+            return converted;
+          }
+          if (firstErrors == null) {
+            firstErrors = branchErrors;
+          }
+        }
+        errors.addAll(firstErrors == null ? List.of(new FieldError(path, "must be null")) : firstErrors);
+        return null;
+      case STRING:
+        if (value instanceof String s) {
+          return s;
+        }
+        return fail(errors, path, "must be a string");
+      case INT:
+        if (value instanceof Number n && isWhole(n) && n.longValue() >= Integer.MIN_VALUE
+            && n.longValue() <= Integer.MAX_VALUE) {
+          return n.intValue();
+        }
+        return fail(errors, path, "must be a whole number (32-bit)");
+      case LONG:
+        if (value instanceof Number n && isWhole(n)) {
+          return n.longValue();
+        }
+        return fail(errors, path, "must be a whole number");
+      case DOUBLE:
+      case FLOAT:
+        if (value instanceof Number n) {
+          return schema.getType() == Schema.Type.DOUBLE ? (Object) n.doubleValue() : (Object) n.floatValue();
+        }
+        return fail(errors, path, "must be a number");
+      case BOOLEAN:
+        if (value instanceof Boolean b) {
+          return b;
+        }
+        return fail(errors, path, "must be true or false");
+      case ENUM:
+        if (value instanceof String s && schema.getEnumSymbols().contains(s)) {
+          return SpecificData.getForSchema(schema).createEnum(s, schema);
+        }
+        return fail(errors, path, "must be one of " + schema.getEnumSymbols());
+      case MAP:
+        if (value instanceof JsonObject obj) {
+          Map<String, Object> out = new LinkedHashMap<>();
+          for (String key : obj.fieldNames()) {
+            out.put(key, convert(obj.getValue(key), schema.getValueType(), path + "." + key, errors));
+          }
+          return out;
+        }
+        return fail(errors, path, "must be an object");
+      case ARRAY:
+        if (value instanceof JsonArray arr) {
+          List<Object> out = new ArrayList<>();
+          for (int i = 0; i < arr.size(); i++) {
+            out.add(convert(arr.getValue(i), schema.getElementType(), path + "[" + i + "]", errors));
+          }
+          return out;
+        }
+        return fail(errors, path, "must be an array");
+      case RECORD:
+        if (value instanceof JsonObject obj) {
+          return convertRecord(obj, schema, path + ".", errors);
+        }
+        return fail(errors, path, "must be an object");
+      case NULL:
+        if (value == null) {
+          return null;
+        }
+        return fail(errors, path, "must be null");
+      default:
+        return fail(errors, path, "type " + schema.getType() + " is not accepted in JSON commands");
+    }
+  }
+
+  private static boolean isWhole(Number n) {
+    return n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+        || n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue());
+  }
+
+  private static boolean isNullable(Schema schema) {
+    return schema.getType() == Schema.Type.NULL || schema.getType() == Schema.Type.UNION
+        && schema.getTypes().stream().anyMatch(t -> t.getType() == Schema.Type.NULL);
+  }
+
+  private static Object fail(List<FieldError> errors, String path, String message) {
+    errors.add(new FieldError(path, message));
+    return null;
+  }
+
+  private static List<String> fieldNames(Schema schema) {
+    return schema.getFields().stream().map(Schema.Field::name).toList();
+  }
+
+  /** JSON view of a SpecificRecord for responses: field names as in the schema, instants as ISO-8601. */
+  public static JsonObject toJson(IndexedRecord record) {
+    JsonObject json = new JsonObject();
+    for (Schema.Field field : record.getSchema().getFields()) {
+      json.put(field.name(), toJsonValue(record.get(field.pos())));
+    }
+    return json;
+  }
+
+  private static Object toJsonValue(Object value) {
+    if (value instanceof IndexedRecord r) {
+      return toJson(r);
+    }
+    if (value instanceof Map<?, ?> m) {
+      JsonObject obj = new JsonObject();
+      m.forEach((k, v) -> obj.put(k.toString(), toJsonValue(v)));
+      return obj;
+    }
+    if (value instanceof List<?> l) {
+      JsonArray arr = new JsonArray();
+      l.forEach(v -> arr.add(toJsonValue(v)));
+      return arr;
+    }
+    if (value instanceof java.time.Instant i) {
+      return i.toString();
+    }
+    if (value instanceof CharSequence || value instanceof GenericData.EnumSymbol || value instanceof Enum<?>) {
+      return value.toString();
+    }
+    return value;
+  }
+}

@@ -1,0 +1,82 @@
+package io.poseidon.gateway.http;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Forwards a request to the node that owns the key (interactive queries: Kafka Streams'
+ * {@code application.server} of that node) and relays its answer. A forwarded request carries
+ * {@code X-Poseidon-Forwarded-By}; a node that receives a forwarded request for a key it does not own
+ * answers 503 (ownership is moving) rather than forwarding again, so requests never loop.
+ */
+public final class QueryForwarder {
+
+  public static final String FORWARDED_BY = "X-Poseidon-Forwarded-By";
+  public static final String SERVED_BY = "X-Poseidon-Served-By";
+
+  private final HttpClient client;
+  private final String nodeId;
+
+  public QueryForwarder(Vertx vertx, String nodeId) {
+    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setIdleTimeout(30),
+        new PoolOptions().setHttp1MaxSize(16));
+    this.nodeId = nodeId;
+  }
+
+  public static boolean wasForwarded(RoutingContext ctx) {
+    return ctx.request().getHeader(FORWARDED_BY) != null;
+  }
+
+  public void forward(RoutingContext ctx, HostInfo owner) {
+    if (wasForwarded(ctx)) {
+      ApiError.send(ctx, 503, "owner_moving", "the owner of this key is changing; retry shortly");
+      return;
+    }
+    HttpMethod method = ctx.request().method();
+    RequestOptions options = new RequestOptions()
+        .setMethod(method)
+        .setHost(owner.host())
+        .setPort(owner.port())
+        .setURI(ctx.request().uri())
+        .setTimeout(5_000)
+        .putHeader(FORWARDED_BY, nodeId)
+        .putHeader(RequestIds.HEADER, RequestIds.of(ctx))
+        .putHeader("Content-Type", "application/json");
+    Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
+    client.request(options)
+        .compose(req -> req.send(body))
+        .compose(resp -> resp.body().map(b -> relay(ctx, resp, b)))
+        .onFailure(err -> ApiError.send(ctx, 502, "owner_unreachable",
+            "node " + owner.host() + ":" + owner.port() + " owning this key did not answer: " + err.getMessage()));
+  }
+
+  private static Void relay(RoutingContext ctx, HttpClientResponse resp, Buffer body) {
+    ctx.response().setStatusCode(resp.statusCode());
+    String contentType = resp.getHeader("Content-Type");
+    if (contentType != null) {
+      ctx.response().putHeader("Content-Type", contentType);
+    }
+    String servedBy = resp.getHeader(SERVED_BY);
+    if (servedBy != null) {
+      ctx.response().putHeader(SERVED_BY, servedBy);
+    }
+    String retryAfter = resp.getHeader("Retry-After");
+    if (retryAfter != null) {
+      ctx.response().putHeader("Retry-After", retryAfter);
+    }
+    ctx.response().end(body);
+    return null;
+  }
+
+  public void close() {
+    client.close();
+  }
+}

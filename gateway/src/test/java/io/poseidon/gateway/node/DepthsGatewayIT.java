@@ -1,0 +1,160 @@
+package io.poseidon.gateway.node;
+
+import static io.poseidon.deploy.testing.Await.until;
+import static io.poseidon.gateway.node.NodeFixture.delete;
+import static io.poseidon.gateway.node.NodeFixture.get;
+import static io.poseidon.gateway.node.NodeFixture.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.poseidon.deploy.testing.PoseidonStackExtension;
+import io.poseidon.deploy.testing.TestStack;
+import io.poseidon.topology.catalog.TopicCatalog;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * depths end to end as a user meets it: HTTP in, Avro on the real broker through the real registry,
+ * the depths topology, the store, HTTP out.
+ */
+@ExtendWith(PoseidonStackExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DepthsGatewayIT {
+
+  private TestStack stack;
+  private Node node;
+
+  @BeforeAll
+  void startNode(TestStack stack) throws Exception {
+    this.stack = stack;
+    node = NodeFixture.start(stack, stack.uniqueName("node"), stack.uniqueName("gw") + "-");
+    until("node ready", Duration.ofSeconds(90), () -> get(node, "/ready").statusCode() == 200);
+  }
+
+  @AfterAll
+  void stopNode() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void shouldRegisterReadBackAndExpireAnInstanceOverHttp() {
+    String service = stack.uniqueName("payments");
+    HttpResponse<String> accepted = post(node, "/api/v1/services/" + service + "/instances",
+        "{\"instanceId\":\"i-1\",\"host\":\"10.0.0.7\",\"port\":8443,\"version\":\"1.4.2\","
+            + "\"metadata\":{\"zone\":\"a\"},\"ttlSeconds\":3}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    JsonObject ack = new JsonObject(accepted.body());
+    assertNotNull(ack.getString("eventId"));
+    assertEquals(TopicCatalog.DEPTHS_REGISTRATIONS.name(), ack.getJsonObject("position").getString("topic"));
+
+    String path = "/api/v1/services/" + service + "/instances";
+    until("instance listed", Duration.ofSeconds(30), () -> instances(path).size() == 1);
+    JsonObject instance = instances(path).getJsonObject(0);
+    assertEquals("i-1", instance.getString("instanceId"));
+    assertEquals("10.0.0.7", instance.getString("host"));
+    assertEquals(8443, instance.getInteger("port"));
+    assertEquals("1.4.2", instance.getString("version"));
+    assertEquals("a", instance.getJsonObject("metadata").getString("zone"));
+    assertEquals(3, instance.getInteger("ttlSeconds"));
+
+    // no heartbeats: gone after its 3 s TTL
+    until("instance expired", Duration.ofSeconds(30), () -> instances(path).isEmpty());
+  }
+
+  @Test
+  void shouldKeepAnInstanceAliveWithHeartbeatsAndDropItOnDeregistration() {
+    String service = stack.uniqueName("checkout");
+    String base = "/api/v1/services/" + service + "/instances";
+    assertEquals(404, post(node, base + "/i-9/heartbeat", "").statusCode(), "unknown instance");
+
+    assertEquals(202, post(node, base, "{\"instanceId\":\"i-9\",\"host\":\"h\",\"port\":80,\"ttlSeconds\":60}")
+        .statusCode());
+    until("instance listed", Duration.ofSeconds(30), () -> instances(base).size() == 1);
+    assertEquals(200, get(node, base + "/i-9").statusCode());
+    HttpResponse<String> beat = post(node, base + "/i-9/heartbeat", "");
+    assertEquals(202, beat.statusCode(), beat.body());
+
+    assertEquals(202, delete(node, base + "/i-9").statusCode());
+    until("instance removed", Duration.ofSeconds(30), () -> instances(base).isEmpty());
+    assertEquals(404, get(node, base + "/i-9").statusCode());
+  }
+
+  @Test
+  void shouldRefuseBrokenJsonWithAJsonErrorAndProduceNothing() throws Exception {
+    String service = stack.uniqueName("orders");
+    long before = endOffsets();
+
+    HttpResponse<String> broken = post(node, "/api/v1/services/" + service + "/instances", "{\"broken\":");
+    assertEquals(400, broken.statusCode());
+    assertTrue(broken.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+    JsonObject error = new JsonObject(broken.body());
+    assertEquals("invalid_json", error.getString("code"));
+    assertEquals("body", error.getJsonArray("details").getJsonObject(0).getString("field"));
+    assertNotNull(error.getString("requestId"));
+
+    HttpResponse<String> missing = post(node, "/api/v1/services/" + service + "/instances",
+        "{\"instanceId\":\"i-1\",\"port\":\"eighty\"}");
+    assertEquals(400, missing.statusCode());
+    Map<String, String> fields = new JsonObject(missing.body()).getJsonArray("details").stream()
+        .map(JsonObject.class::cast)
+        .collect(Collectors.toMap(d -> d.getString("field"), d -> d.getString("message")));
+    assertEquals("is required", fields.get("host"));
+    assertEquals("must be a whole number (32-bit)", fields.get("port"));
+
+    HttpResponse<String> badValues = post(node, "/api/v1/services/" + service + "/instances",
+        "{\"instanceId\":\"i 1\",\"host\":\"h\",\"port\":70000,\"ttlSeconds\":0}");
+    assertEquals(400, badValues.statusCode());
+    String body = badValues.body();
+    assertTrue(body.contains("\"field\":\"port\"") && body.contains("\"field\":\"ttlSeconds\"")
+        && body.contains("\"field\":\"instanceId\""), body);
+
+    assertEquals(400, post(node, "/api/v1/services/Not_A_Service/instances", "{}").statusCode());
+    assertEquals(before, endOffsets(), "a refused command produces nothing");
+    assertEquals(200, get(node, "/health").statusCode(), "the node keeps serving");
+    assertEquals(200, get(node, "/ready").statusCode());
+  }
+
+  @Test
+  void shouldServeTheOpenApiContractAndJsonErrorsForUnknownRoutes() {
+    HttpResponse<String> openapi = get(node, "/openapi.yaml");
+    assertEquals(200, openapi.statusCode());
+    assertTrue(openapi.body().contains("/api/v1/services/{service}/instances/{instanceId}/heartbeat"));
+
+    HttpResponse<String> missing = get(node, "/api/v1/nothing-here");
+    assertEquals(404, missing.statusCode());
+    assertEquals("not_found", new JsonObject(missing.body()).getString("code"));
+  }
+
+  private JsonArray instances(String path) {
+    HttpResponse<String> response = get(node, path);
+    assertEquals(200, response.statusCode(), response.body());
+    return new JsonObject(response.body()).getJsonArray("instances");
+  }
+
+  private long endOffsets() throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+      String topic = TopicCatalog.DEPTHS_REGISTRATIONS.name();
+      int partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic)
+          .partitions().size();
+      Map<TopicPartition, OffsetSpec> request = IntStream.range(0, partitions).boxed()
+          .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()));
+      return admin.listOffsets(request).all().get().values().stream().mapToLong(r -> r.offset()).sum();
+    }
+  }
+}

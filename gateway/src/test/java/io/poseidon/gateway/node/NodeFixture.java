@@ -1,0 +1,64 @@
+package io.poseidon.gateway.node;
+
+import io.poseidon.deploy.testing.TestStack;
+import io.poseidon.processors.depths.DepthsConfig;
+import io.poseidon.topology.config.ConfigSource;
+import io.poseidon.topology.config.PoseidonConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts real nodes on the test stack and talks to them over real HTTP. */
+final class NodeFixture {
+
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private NodeFixture() {}
+
+  /** A node on a free port with its own state directory; {@code appPrefix} groups nodes of one cluster. */
+  static Node start(TestStack stack, String nodeId, String appPrefix) throws IOException {
+    Map<String, String> values = new HashMap<>();
+    values.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    values.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
+    values.put(PoseidonConfig.NODE_ID, nodeId);
+    values.put(PoseidonConfig.HTTP_PORT, "0");
+    values.put(PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, appPrefix);
+    values.put(PoseidonConfig.STREAMS_STATE_DIR, Files.createTempDirectory("node-" + nodeId).toString());
+    values.put(DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, "200");
+    return Node.start(ConfigSource.of(values));
+  }
+
+  static HttpResponse<String> get(Node node, String path) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).GET());
+  }
+
+  static HttpResponse<String> post(Node node, String path, String body) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  static HttpResponse<String> delete(Node node, String path) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).DELETE());
+  }
+
+  private static URI uri(Node node, String path) {
+    return URI.create("http://127.0.0.1:" + node.httpPort() + path);
+  }
+
+  private static HttpResponse<String> send(Node node, HttpRequest.Builder request) {
+    try {
+      return HTTP.send(request.timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new AssertionError("request to node failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
