@@ -4,7 +4,7 @@ import io.poseidon.deploy.local.LocalStack;
 import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
 import io.poseidon.gateway.node.Node;
-import io.poseidon.processors.depths.DepthsConfig;
+import io.poseidon.gateway.node.Services;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import java.nio.file.Path;
@@ -55,14 +55,16 @@ public final class PoseidonCli {
         stack = LocalStack.start(stackConfig);
         overrides.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
         overrides.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
-        overrides.putIfAbsent(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString());
         progress("Kafka on " + stack.bootstrapServers() + ", registry on " + stack.registryUrl()
             + " (" + stack.startupTime().toMillis() + " ms)");
       } else if (!rest.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + rest.get(0) + " for poseidon node");
       }
-      ConfigSource source = ConfigSource.load(configFile, System.getenv(), overrides,
-          PoseidonConfig.CONFIG, DepthsConfig.CONFIG);
+      ConfigSource source = ConfigSource.load(configFile, System.getenv(), overrides, Services.configDefinitions());
+      if (stack != null && !source.values().containsKey(PoseidonConfig.STREAMS_STATE_DIR)) {
+        // the dev stack keeps everything under its data folder, unless the file or environment says otherwise
+        source = source.with(Map.of(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString()));
+      }
       progress("starting node (services " + new PoseidonConfig(source).services() + ")");
       node = Node.start(source);
     } catch (IllegalArgumentException | ConfigException e) {

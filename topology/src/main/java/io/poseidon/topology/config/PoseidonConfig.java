@@ -37,6 +37,7 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
 
+  /** Every service of the platform; a build may not have all of them yet (see the node's Services). */
   public static final Set<String> SERVICES =
       Set.of("tide", "oracle", "lighthouse", "harbor", "forge", "current", "anchor", "depths");
 
@@ -44,14 +45,7 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(NODE_ID, Type.STRING, "node-1", Importance.HIGH,
           "Name of this node in logs, metrics and query responses (served-by).")
       .define(NODE_SERVICES, Type.LIST, List.of("depths"),
-          (name, value) -> {
-            for (Object s : (List<?>) value) {
-              if (!SERVICES.contains(s.toString())) {
-                throw new org.apache.kafka.common.config.ConfigException(name, value,
-                    "unknown service '" + s + "'; known services: " + new java.util.TreeSet<>(SERVICES));
-              }
-            }
-          },
+          ConfigDef.ValidList.in(false, SERVICES.stream().sorted().toArray(String[]::new)),
           Importance.HIGH, "Services (Kafka Streams topologies) this node runs.")
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", Importance.HIGH,
           "Kafka bootstrap servers. Other kafka.* keys in the config file are passed to every Kafka client.")
