@@ -59,8 +59,9 @@ class DevCommandIT {
         "{\"instanceId\":\"i-1\",\"host\":\"10.0.0.7\",\"port\":8443,\"ttlSeconds\":600}").statusCode());
     until("instance listed", Duration.ofSeconds(30), () -> instanceCount() == 1);
 
-    // Ctrl-C / SIGTERM: clean stop, then the same data folder again
-    process.destroy();
+    // SIGTERM (what Ctrl-C and service managers send): clean stop, then the same data folder again.
+    // Through the ProcessHandle: Process.destroy() would also close our end of its stdout.
+    process.toHandle().destroy();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "dev stopped on SIGTERM");
     reader.join(5_000); // the rest of its output
     assertTrue(output.stream().anyMatch(l -> l.contains("[poseidon] stopped")),
@@ -71,7 +72,7 @@ class DevCommandIT {
 
     // kill -9 of the node's JVM: the registry child must not survive it
     long registryPid = Long.parseLong(Files.readString(dataDir.resolve("registry/registry.pid")).trim());
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     assertTrue(process.waitFor(30, TimeUnit.SECONDS));
     until("registry " + registryPid + " gone after kill -9", Duration.ofSeconds(20),
         () -> ProcessHandle.of(registryPid).map(p -> !p.isAlive()).orElse(true));
