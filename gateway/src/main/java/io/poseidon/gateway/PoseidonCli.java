@@ -65,6 +65,10 @@ public final class PoseidonCli {
         // the dev stack keeps everything under its data folder, unless the file or environment says otherwise
         source = source.with(Map.of(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString()));
       }
+      if (stack != null && !source.values().containsKey(PoseidonConfig.NODE_SERVICES)) {
+        // dev runs everything this build has, simulated participants included
+        source = source.with(Map.of(PoseidonConfig.NODE_SERVICES, String.join(",", Services.available())));
+      }
       progress("starting node (services " + new PoseidonConfig(source).services() + ")");
       node = Node.start(source);
     } catch (IllegalArgumentException | ConfigException e) {

@@ -4,6 +4,8 @@ import io.poseidon.gateway.node.Services;
 
 import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.depths.ServiceInstance;
+import io.poseidon.schemas.harbor.Deployment;
+import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.runtime.PoseidonService;
@@ -52,7 +54,9 @@ public final class ReferenceDocs {
    */
   public static final List<Schema> EVENT_ROOTS = List.of(
       InstanceEvent.getClassSchema(),
-      ServiceInstance.getClassSchema());
+      ServiceInstance.getClassSchema(),
+      Deployment.getClassSchema(),
+      ServiceDeployments.getClassSchema());
 
   /** Every ConfigDef a node reads (the same ones PoseidonCli hands to ConfigSource). */
   public static final List<ConfigDef> CONFIG_DEFINITIONS = Services.CONFIG_DEFINITIONS;

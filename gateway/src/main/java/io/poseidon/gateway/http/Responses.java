@@ -28,12 +28,18 @@ public final class Responses {
    * broker acknowledged it; 503 when Kafka did not take it (nothing was written, safe to retry).
    */
   public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent) {
-    sent.onSuccess(md -> json(ctx, 202, new JsonObject()
+    accepted(ctx, meta, sent, ack -> ack);
+  }
+
+  /** As {@link #accepted(RoutingContext, EventMeta, Future)}, with command-specific fields added. */
+  public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent,
+      java.util.function.UnaryOperator<JsonObject> extra) {
+    sent.onSuccess(md -> json(ctx, 202, extra.apply(new JsonObject()
             .put("eventId", meta.getEventId())
             .put("correlationId", meta.getCorrelationId())
             .put("type", meta.getType())
             .put("position", new JsonObject()
-                .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset()))))
+                .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset())))))
         .onFailure(err -> {
           log.warn("Could not produce {} {}: {}", meta.getType(), meta.getEventId(), err.toString());
           ctx.response().putHeader("Retry-After", "1");

@@ -1,6 +1,6 @@
 package io.poseidon.gateway.node;
 
-import io.poseidon.gateway.http.DepthsRoutes;
+import io.poseidon.gateway.http.NodeRoutes;
 import io.poseidon.gateway.http.EventPublisher;
 import io.poseidon.gateway.http.GatewayServer;
 import io.poseidon.gateway.http.QueryForwarder;
@@ -8,6 +8,8 @@ import io.poseidon.gateway.http.Responses;
 import io.poseidon.processors.depths.DepthsConfig;
 import io.poseidon.processors.depths.DepthsQueries;
 import io.poseidon.processors.depths.DepthsService;
+import io.poseidon.processors.harbor.HarborQueries;
+import io.poseidon.processors.harbor.HarborService;
 import io.poseidon.topology.catalog.TopicProvisioner;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.ConfigSource;
@@ -61,6 +63,7 @@ public final class Node implements AutoCloseable {
   private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
   private HttpServer server;
   private volatile DepthsQueries depthsQueries;
+  private volatile HarborQueries harborQueries;
 
   private Node(PoseidonConfig config, Vertx vertx, Admin admin, EventPublisher publisher, QueryForwarder forwarder) {
     this.config = config;
@@ -108,10 +111,9 @@ public final class Node implements AutoCloseable {
 
   private void startHttp(ConfigSource source, Clock clock) {
     Responses responses = new Responses(config.nodeId(), forwarder);
-    List<Consumer<Router>> routes = new ArrayList<>();
-    if (config.services().contains(DepthsService.NAME)) {
-      routes.add(new DepthsRoutes(publisher, responses, this::depthsQueries, new DepthsConfig(source), clock)::mount);
-    }
+    List<Consumer<Router>> routes = NodeRoutes.forServices(config.services(), new NodeRoutes.Dependencies(
+        publisher, responses, () -> queries(depthsQueries), new DepthsConfig(source), () -> queries(harborQueries),
+        clock));
     Router router = GatewayServer.router(vertx, config.nodeId(), status(), config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES),
         routes);
     try {
@@ -134,19 +136,22 @@ public final class Node implements AutoCloseable {
       ServiceRuntime runtime = new ServiceRuntime(service.name(), service.topology(),
           StreamsDefaults.forService(config, service.name(), applicationServer));
       runtimes.put(service.name(), runtime);
+      StoreQueries queries = new StoreQueries(runtime.streams(), self);
       if (service.name().equals(DepthsService.NAME)) {
-        depthsQueries = new DepthsQueries(new StoreQueries(runtime.streams(), self), clock);
+        depthsQueries = new DepthsQueries(queries, clock);
+      } else if (service.name().equals(HarborService.NAME)) {
+        harborQueries = new HarborQueries(queries);
       }
     }
     runtimes.values().forEach(ServiceRuntime::start);
   }
 
-  private DepthsQueries depthsQueries() {
-    DepthsQueries q = depthsQueries;
-    if (q == null) {
-      throw new IllegalStateException("depths is not started yet");
+  /** A service's queries once it started (requests before that fail with 500 and say so in the log). */
+  private static <Q> Q queries(Q queries) {
+    if (queries == null) {
+      throw new IllegalStateException("the service is not started yet");
     }
-    return q;
+    return queries;
   }
 
   private GatewayServer.Status status() {

@@ -2,6 +2,10 @@ package io.poseidon.gateway.node;
 
 import io.poseidon.processors.depths.DepthsConfig;
 import io.poseidon.processors.depths.DepthsService;
+import io.poseidon.processors.harbor.HarborConfig;
+import io.poseidon.processors.harbor.HarborService;
+import io.poseidon.processors.sim.SimConfig;
+import io.poseidon.processors.sim.SimService;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.runtime.PoseidonService;
@@ -20,14 +24,17 @@ import org.apache.kafka.common.config.ConfigException;
 public final class Services {
 
   /** Every ConfigDef a node reads (environment overrides and docs/configuration.md come from these). */
-  public static final List<ConfigDef> CONFIG_DEFINITIONS = List.of(PoseidonConfig.CONFIG, DepthsConfig.CONFIG);
+  public static final List<ConfigDef> CONFIG_DEFINITIONS =
+      List.of(PoseidonConfig.CONFIG, DepthsConfig.CONFIG, HarborConfig.CONFIG, SimConfig.CONFIG);
 
   private interface Factory {
     PoseidonService create(SerdeFactory serdes, ConfigSource source, Clock clock);
   }
 
   private static final Map<String, Factory> AVAILABLE = new TreeMap<>(Map.of(
-      DepthsService.NAME, (serdes, source, clock) -> new DepthsService(serdes, new DepthsConfig(source), clock)));
+      DepthsService.NAME, (serdes, source, clock) -> new DepthsService(serdes, new DepthsConfig(source), clock),
+      HarborService.NAME, (serdes, source, clock) -> new HarborService(serdes, new HarborConfig(source), clock),
+      SimService.NAME, (serdes, source, clock) -> new SimService(serdes, new SimConfig(source), clock)));
 
   private Services() {}
 
@@ -42,6 +49,11 @@ public final class Services {
           + "' is not available in this build yet; available: " + AVAILABLE.keySet());
     }
     return factory.create(serdes, source, clock);
+  }
+
+  /** Names of the services this build can run. */
+  public static java.util.Set<String> available() {
+    return AVAILABLE.keySet();
   }
 
   /** One instance of every available service (for docs and checks), with defaults. */

@@ -23,6 +23,11 @@ final class NodeFixture {
 
   /** A node on a free port with its own state directory; {@code appPrefix} groups nodes of one cluster. */
   static Node start(TestStack stack, String nodeId, String appPrefix) throws IOException {
+    return start(stack, nodeId, appPrefix, Map.of());
+  }
+
+  /** As above, with more settings (services, simulator failures ...). */
+  static Node start(TestStack stack, String nodeId, String appPrefix, Map<String, String> more) throws IOException {
     Map<String, String> values = new HashMap<>();
     values.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
     values.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
@@ -31,6 +36,7 @@ final class NodeFixture {
     values.put(PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, appPrefix);
     values.put(PoseidonConfig.STREAMS_STATE_DIR, Files.createTempDirectory("node-" + nodeId).toString());
     values.put(DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, "200");
+    values.putAll(more);
     return Node.start(ConfigSource.of(values));
   }
 
@@ -43,6 +49,11 @@ final class NodeFixture {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  static HttpResponse<String> post(Node node, String path, String body, String idempotencyKey) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
+        .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   static HttpResponse<String> delete(Node node, String path) {
     return send(node, HttpRequest.newBuilder(uri(node, path)).DELETE());
   }
@@ -51,9 +62,21 @@ final class NodeFixture {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }
 
+  /**
+   * Sends like a well-behaved client: a 503 with Retry-After (a store rebalancing or restoring) is
+   * retried for up to 15 s; any other answer is returned as it is.
+   */
   private static HttpResponse<String> send(Node node, HttpRequest.Builder request) {
+    HttpRequest built = request.timeout(Duration.ofSeconds(15)).build();
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     try {
-      return HTTP.send(request.timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+      while (response.statusCode() == 503 && response.headers().firstValue("Retry-After").isPresent()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        response = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+      }
+      return response;
     } catch (IOException e) {
       throw new AssertionError("request to node failed: " + e, e);
     } catch (InterruptedException e) {

@@ -19,11 +19,10 @@ import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
+import io.poseidon.processors.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -251,33 +250,5 @@ class DepthsTopologyTest {
 
   private EventMeta meta(String type) {
     return EventMetas.first(type, "test", "ada", null, clock);
-  }
-
-  /** A clock the test moves together with the driver's wall clock. */
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -37,9 +37,12 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
 
-  /** Every service of the platform; a build may not have all of them yet (see the node's Services). */
+  /**
+   * Every service of the platform, plus {@code sim} (the simulated deploy agent and CI runner that
+   * make a local stack come alive); a build may not have all of them yet (see the node's Services).
+   */
   public static final Set<String> SERVICES =
-      Set.of("tide", "oracle", "lighthouse", "harbor", "forge", "current", "anchor", "depths");
+      Set.of("tide", "oracle", "lighthouse", "harbor", "forge", "current", "anchor", "depths", "sim");
 
   public static final ConfigDef CONFIG = new ConfigDef()
       .define(NODE_ID, Type.STRING, "node-1", Importance.HIGH,
