@@ -5,6 +5,7 @@ import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
 import io.poseidon.gateway.node.Node;
 import io.poseidon.gateway.node.Services;
+import io.poseidon.processors.harbor.HarborConfig;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import java.nio.file.Path;
@@ -61,13 +62,8 @@ public final class PoseidonCli {
         throw new IllegalArgumentException("unknown option " + rest.get(0) + " for poseidon node");
       }
       ConfigSource source = ConfigSource.load(configFile, System.getenv(), overrides, Services.configDefinitions());
-      if (stack != null && !source.values().containsKey(PoseidonConfig.STREAMS_STATE_DIR)) {
-        // the dev stack keeps everything under its data folder, unless the file or environment says otherwise
-        source = source.with(Map.of(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString()));
-      }
-      if (stack != null && !source.values().containsKey(PoseidonConfig.NODE_SERVICES)) {
-        // dev runs everything this build has, simulated participants included
-        source = source.with(Map.of(PoseidonConfig.NODE_SERVICES, String.join(",", Services.available())));
+      if (stack != null) {
+        source = withDevDefaults(source, stack);
       }
       progress("starting node (services " + new PoseidonConfig(source).services() + ")");
       node = Node.start(source);
@@ -109,6 +105,20 @@ public final class PoseidonCli {
     System.out.println();
     System.out.flush();
     stopped.await();
+  }
+
+  /**
+   * What {@code dev} sets unless the file or the environment says otherwise: state under the stack's
+   * data folder, every service this build has (simulated participants included), and a 5 s health
+   * gate so a three-environment workflow finishes in about half a minute.
+   */
+  static ConfigSource withDevDefaults(ConfigSource source, LocalStack stack) {
+    Map<String, String> defaults = new HashMap<>();
+    defaults.put(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString());
+    defaults.put(PoseidonConfig.NODE_SERVICES, String.join(",", Services.available()));
+    defaults.put(HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "5");
+    source.values().keySet().forEach(defaults::remove);
+    return source.with(defaults);
   }
 
   private static Path takeNodeFlags(List<String> args, Map<String, String> overrides) {

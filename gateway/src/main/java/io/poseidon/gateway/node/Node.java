@@ -5,9 +5,13 @@ import io.poseidon.gateway.http.EventPublisher;
 import io.poseidon.gateway.http.GatewayServer;
 import io.poseidon.gateway.http.QueryForwarder;
 import io.poseidon.gateway.http.Responses;
+import io.poseidon.processors.current.CurrentQueries;
+import io.poseidon.processors.current.CurrentService;
 import io.poseidon.processors.depths.DepthsConfig;
 import io.poseidon.processors.depths.DepthsQueries;
 import io.poseidon.processors.depths.DepthsService;
+import io.poseidon.processors.forge.ForgeQueries;
+import io.poseidon.processors.forge.ForgeService;
 import io.poseidon.processors.harbor.HarborQueries;
 import io.poseidon.processors.harbor.HarborService;
 import io.poseidon.topology.catalog.TopicProvisioner;
@@ -64,6 +68,8 @@ public final class Node implements AutoCloseable {
   private HttpServer server;
   private volatile DepthsQueries depthsQueries;
   private volatile HarborQueries harborQueries;
+  private volatile ForgeQueries forgeQueries;
+  private volatile CurrentQueries currentQueries;
 
   private Node(PoseidonConfig config, Vertx vertx, Admin admin, EventPublisher publisher, QueryForwarder forwarder) {
     this.config = config;
@@ -113,7 +119,7 @@ public final class Node implements AutoCloseable {
     Responses responses = new Responses(config.nodeId(), forwarder);
     List<Consumer<Router>> routes = NodeRoutes.forServices(config.services(), new NodeRoutes.Dependencies(
         publisher, responses, () -> queries(depthsQueries), new DepthsConfig(source), () -> queries(harborQueries),
-        clock));
+        () -> queries(forgeQueries), () -> queries(currentQueries), clock));
     Router router = GatewayServer.router(vertx, config.nodeId(), status(), config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES),
         routes);
     try {
@@ -141,6 +147,10 @@ public final class Node implements AutoCloseable {
         depthsQueries = new DepthsQueries(queries, clock);
       } else if (service.name().equals(HarborService.NAME)) {
         harborQueries = new HarborQueries(queries);
+      } else if (service.name().equals(ForgeService.NAME)) {
+        forgeQueries = new ForgeQueries(queries);
+      } else if (service.name().equals(CurrentService.NAME)) {
+        currentQueries = new CurrentQueries(queries);
       }
     }
     runtimes.values().forEach(ServiceRuntime::start);

@@ -1,7 +1,11 @@
 package io.poseidon.gateway.node;
 
+import io.poseidon.processors.current.CurrentConfig;
+import io.poseidon.processors.current.CurrentService;
 import io.poseidon.processors.depths.DepthsConfig;
 import io.poseidon.processors.depths.DepthsService;
+import io.poseidon.processors.forge.ForgeConfig;
+import io.poseidon.processors.forge.ForgeService;
 import io.poseidon.processors.harbor.HarborConfig;
 import io.poseidon.processors.harbor.HarborService;
 import io.poseidon.processors.sim.SimConfig;
@@ -25,7 +29,8 @@ public final class Services {
 
   /** Every ConfigDef a node reads (environment overrides and docs/configuration.md come from these). */
   public static final List<ConfigDef> CONFIG_DEFINITIONS =
-      List.of(PoseidonConfig.CONFIG, DepthsConfig.CONFIG, HarborConfig.CONFIG, SimConfig.CONFIG);
+      List.of(PoseidonConfig.CONFIG, CurrentConfig.CONFIG, DepthsConfig.CONFIG, ForgeConfig.CONFIG, HarborConfig.CONFIG,
+          SimConfig.CONFIG);
 
   private interface Factory {
     PoseidonService create(SerdeFactory serdes, ConfigSource source, Clock clock);
@@ -33,6 +38,8 @@ public final class Services {
 
   private static final Map<String, Factory> AVAILABLE = new TreeMap<>(Map.of(
       DepthsService.NAME, (serdes, source, clock) -> new DepthsService(serdes, new DepthsConfig(source), clock),
+      CurrentService.NAME, (serdes, source, clock) -> new CurrentService(serdes, new CurrentConfig(source), clock),
+      ForgeService.NAME, (serdes, source, clock) -> new ForgeService(serdes, new ForgeConfig(source), clock),
       HarborService.NAME, (serdes, source, clock) -> new HarborService(serdes, new HarborConfig(source), clock),
       SimService.NAME, (serdes, source, clock) -> new SimService(serdes, new SimConfig(source), clock)));
 

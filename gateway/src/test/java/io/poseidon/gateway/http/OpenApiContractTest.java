@@ -31,7 +31,7 @@ class OpenApiContractTest {
   void shouldDocumentExactlyTheRoutesTheGatewayServes() throws IOException {
     Router router = GatewayServer.router(vertx, "n", null, 1024, NodeRoutes.forServices(
         io.poseidon.gateway.node.Services.available(),
-        new NodeRoutes.Dependencies(null, null, null, io.poseidon.processors.depths.DepthsConfig.defaults(), null, null)));
+        new NodeRoutes.Dependencies(null, null, null, io.poseidon.processors.depths.DepthsConfig.defaults(), null, null, null, null)));
 
     Set<String> served = new TreeSet<>();
     for (Route route : router.getRoutes()) {

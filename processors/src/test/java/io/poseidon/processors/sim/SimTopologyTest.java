@@ -251,6 +251,20 @@ class SimTopologyTest {
     assertEquals(1, results.readValuesToList().size());
   }
 
+  @Test
+  void shouldDeclareTheForgeStageTopicsAsTopicsOfTheSimService() {
+    start(Map.of(), 0.9);
+    SimService service = new SimService(serdes, SimConfig.defaults(), clock);
+
+    assertTrue(service.topics().containsAll(List.of(TopicCatalog.FORGE_STAGE_COMMANDS,
+        TopicCatalog.FORGE_STAGE_RESULTS, TopicCatalog.HARBOR_AGENT_COMMANDS, TopicCatalog.SIM_DLQ)));
+    String described = service.topology().describe().toString();
+    for (String name : List.of(SimTopology.STAGE_COMMANDS_SOURCE, SimTopology.RUNNER, SimTopology.STAGE_RESULTS_SINK,
+        SimTopology.RUNNER_PENDING_STORE, SimTopology.RUNNER_TIMER_STORE, SimTopology.AGENT)) {
+      assertTrue(described.contains(name), name);
+    }
+  }
+
   private StageCommand runStage(String runId, String stage, int attempt) {
     return runStage(runId, stage, attempt, "checkout");
   }

@@ -121,7 +121,7 @@ public final class TopicCatalog {
   public static final TopicSpec SIM_DLQ = new TopicSpec(
       "sim.dlq", 1, "delete", Duration.ofDays(3),
       "original key (bytes)", null, "sim",
-      "Dead letters of the simulated participants (deploy agent).");
+      "Dead letters of the simulated participants (deploy agent, CI runner).");
 
   private static final List<TopicSpec> ALL = List.of(
       DEPTHS_REGISTRATIONS, DEPTHS_INSTANCE_CHANGES, DEPTHS_DLQ,

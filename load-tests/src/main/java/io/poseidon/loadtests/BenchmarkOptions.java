@@ -1,0 +1,117 @@
+package io.poseidon.loadtests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The benchmark's settings. Each comes from {@code --name value} (or {@code --name=value}), else the
+ * system property {@code bench.name}, else the default:
+ *
+ * <pre>
+ * --rates 500,1000,2000   target rates in requests/s, one phase pair (raw Kafka, Poseidon) per rate
+ * --seconds 15            measured seconds per phase
+ * --warmup 5              warm-up seconds per phase (same rate, not recorded)
+ * --jvm-warmup 8          once before everything: seconds of each path at the first rate, not recorded
+ * --max-in-flight 1024    outstanding requests at most per phase
+ * --connections 64        HTTP/1.1 connections to the gateway at most
+ * --probe-every 100       probe GET visibility of every N-th measured registration (0: off)
+ * --out load-tests/results  where the report goes
+ * </pre>
+ */
+public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration warmup, Duration jvmWarmup,
+    int maxInFlight, int connections, int probeEvery, Path outDir) {
+
+  static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("rates", "500,1000,2000");
+    DEFAULTS.put("seconds", "15");
+    DEFAULTS.put("warmup", "5");
+    DEFAULTS.put("jvm-warmup", "8");
+    DEFAULTS.put("max-in-flight", "1024");
+    DEFAULTS.put("connections", "64");
+    DEFAULTS.put("probe-every", "100");
+    DEFAULTS.put("out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results");
+  }
+
+  /** @throws IllegalArgumentException with a message for the user on an unknown option or a bad value */
+  public static BenchmarkOptions parse(String[] args, Properties system) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    DEFAULTS.keySet().forEach(name -> {
+      String fromProperty = system.getProperty("bench." + name);
+      if (fromProperty != null && !fromProperty.isBlank()) {
+        values.put(name, fromProperty);
+      }
+    });
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + usage());
+      }
+      int eq = arg.indexOf('=');
+      String name = eq > 0 ? arg.substring(2, eq) : arg.substring(2);
+      if (!DEFAULTS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown option " + arg + "\n" + usage());
+      }
+      if (eq > 0) {
+        values.put(name, arg.substring(eq + 1));
+      } else if (i + 1 < args.length) {
+        values.put(name, args[++i]);
+      } else {
+        throw new IllegalArgumentException("missing value after " + arg);
+      }
+    }
+    List<Integer> rates = new ArrayList<>();
+    for (String r : values.get("rates").split(",")) {
+      rates.add(positive("rates", r.trim()));
+    }
+    return new BenchmarkOptions(List.copyOf(rates), Duration.ofSeconds(positive("seconds", values.get("seconds"))),
+        Duration.ofSeconds(nonNegative("warmup", values.get("warmup"))),
+        Duration.ofSeconds(nonNegative("jvm-warmup", values.get("jvm-warmup"))),
+        positive("max-in-flight", values.get("max-in-flight")), positive("connections", values.get("connections")),
+        nonNegative("probe-every", values.get("probe-every")), Path.of(values.get("out")));
+  }
+
+  public static String usage() {
+    StringBuilder out = new StringBuilder("options (system property bench.<name> works too):");
+    DEFAULTS.forEach((name, value) -> out.append("\n  --").append(name).append(' ').append(value));
+    return out.toString();
+  }
+
+  /** The command line that reproduces these options. */
+  public String commandLine() {
+    return "--rates " + String.join(",", rates.stream().map(String::valueOf).toList())
+        + " --seconds " + measured.toSeconds() + " --warmup " + warmup.toSeconds() + " --jvm-warmup " + jvmWarmup.toSeconds()
+        + " --max-in-flight " + maxInFlight + " --connections " + connections + " --probe-every " + probeEvery;
+  }
+
+  private static int positive(String name, String value) {
+    int n = number(name, value);
+    if (n <= 0) {
+      throw new IllegalArgumentException("--" + name + " must be positive, got " + value);
+    }
+    return n;
+  }
+
+  private static int nonNegative(String name, String value) {
+    int n = number(name, value);
+    if (n < 0) {
+      throw new IllegalArgumentException("--" + name + " must be >= 0, got " + value);
+    }
+    return n;
+  }
+
+  private static int number(String name, String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.poseidon.loadtests;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Path B, Poseidon: {@code POST /api/v1/services/{service}/instances} on a node's gateway with a
+ * non-blocking Vert.x HTTP client (its own single event loop, HTTP/1.1 keep-alive pool). Success =
+ * {@code 202}, which the gateway sends once Kafka acknowledged the event; anything else is counted
+ * under its status code. A sampled request registers a fresh instance and is handed to the
+ * {@link VisibilityProbe}.
+ */
+public final class GatewayTarget implements LoadTarget, AutoCloseable {
+
+  static final String HOST = "127.0.0.1";
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final HttpClient probeHttp;
+  private final int port;
+  private final RegistrationWorkload workload;
+  private final VisibilityProbe probe;
+
+  /**
+   * @param connections HTTP/1.1 connections at most (requests beyond wait in the client's queue, and
+   *                    the wait counts: latency runs from the intended send time)
+   * @param probeEvery  probe the visibility of every N-th measured request (0: never)
+   */
+  public GatewayTarget(int port, RegistrationWorkload workload, int connections, int probeEvery) {
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(connections));
+    this.port = port;
+    this.workload = workload;
+    // the probe's GETs have their own connections: they neither queue behind the POSTs nor delay them
+    this.probeHttp = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(8));
+    this.probe = new VisibilityProbe(vertx, probeHttp, port, probeEvery);
+  }
+
+  @Override
+  public CompletionStage<Outcome> fire(Request request) {
+    String service = workload.service(request.index());
+    boolean probed = probe.samples(request);
+    String instanceId = probed ? "probe-" + request.index() : workload.instanceId(request.index());
+    return register(service, instanceId).map(status -> {
+      if (status != 202) {
+        return Outcome.failed(Integer.toString(status));
+      }
+      if (probed) {
+        probe.watch(service, instanceId, request.intendedNanos());
+      }
+      return Outcome.ok("202");
+    }).toCompletionStage();
+  }
+
+  /** Where each unanswered request is (debugging the unanswered ones). */
+  final java.util.Map<String, String> stages = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Future<Integer> register(String service, String instanceId) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setHost(HOST)
+        .setPort(port)
+        .setURI("/api/v1/services/" + service + "/instances")
+        .putHeader("Content-Type", "application/json")
+        .setConnectTimeout(5_000)
+        .setIdleTimeout(10_000);
+    Buffer body = Buffer.buffer(RegistrationWorkload.jsonBody(instanceId));
+    String key = service + "/" + instanceId + "@" + System.nanoTime();
+    stages.put(key, "acquiring");
+    return http.request(options)
+        .compose(req -> { stages.put(key, "sending"); return req.send(body); })
+        .compose(response -> { stages.put(key, "body " + response.statusCode()); return response.body().map(ignored -> response.statusCode()); })
+        .andThen(ar -> stages.remove(key));
+  }
+
+  public VisibilityProbe probe() {
+    return probe;
+  }
+
+  /** Closes the client and its event loop, waiting at most 10 s for each. */
+  @Override
+  public void close() {
+    await(http.close());
+    await(probeHttp.close());
+    await(vertx.close());
+  }
+
+  private static void await(Future<Void> closing) {
+    try {
+      closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      System.err.println("[bench] gateway client did not close cleanly: " + e);
+    }
+  }
+}
