@@ -8,7 +8,7 @@ import io.poseidon.schemas.current.WorkflowEvent;
 import io.poseidon.schemas.current.WorkflowStatus;
 import io.poseidon.schemas.forge.PipelineCommand;
 import io.poseidon.schemas.harbor.DeploymentCommand;
-import io.poseidon.topology.events.EventMetas;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,20 +45,6 @@ final class WorkflowChanges {
 
   /** A record to send: a WorkflowEvent (key workflowId), PipelineCommand (runId) or DeploymentCommand (service). */
   record Output(String key, SpecificRecord value, EventMeta meta) {}
-
-  /**
-   * What caused a transition: an event ({@code input}: actor and trace are kept, causation is its id),
-   * or current itself (a timer; {@code causationId} is the last event current emitted for the workflow).
-   */
-  record Cause(EventMeta input, String causationId) {
-    static Cause of(EventMeta input) {
-      return new Cause(input, input.getEventId());
-    }
-
-    static Cause decided(String causationId) {
-      return new Cause(null, causationId);
-    }
-  }
 
   private final String workflowId;
   private final State state;
@@ -243,23 +229,7 @@ final class WorkflowChanges {
 
   private EventMeta meta(Cause cause, SpecificRecord payload) {
     String type = typeOf(payload);
-    EventMeta meta = cause.input() != null
-        ? EventMetas.causedBy(cause.input(), type, SOURCE, clock)
-        : EventMeta.newBuilder()
-            .setEventId(EventMetas.newId())
-            .setType(type)
-            .setSource(SOURCE)
-            .setTime(clock.instant())
-            .setCorrelationId(workflowId)
-            .setCausationId(cause.causationId())
-            .setActor(SOURCE)
-            .setTraceparent(null)
-            .build();
-    // The workflow's correlation id, at the millisecond the schema keeps (the timeline reads the same
-    // before and after a restart).
-    return EventMeta.newBuilder(meta)
-        .setCorrelationId(workflowId)
-        .setTime(Instant.ofEpochMilli(meta.getTime().toEpochMilli()))
-        .build();
+    return cause.meta(type, SOURCE, workflowId, clock);
   }
+
 }

@@ -1,6 +1,6 @@
 package io.poseidon.processors.current;
 
-import io.poseidon.processors.current.WorkflowChanges.Cause;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.current.CommitPushed;
 import io.poseidon.schemas.current.Workflow;

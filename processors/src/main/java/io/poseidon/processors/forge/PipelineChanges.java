@@ -4,7 +4,7 @@ import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.forge.PipelineEvent;
 import io.poseidon.schemas.forge.PipelineRun;
 import io.poseidon.schemas.forge.StageCommand;
-import io.poseidon.topology.events.EventMetas;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,20 +50,6 @@ final class PipelineChanges {
     @Override
     public EventMeta meta() {
       return value.getMeta();
-    }
-  }
-
-  /**
-   * What caused a transition: an input event ({@code input}: actor and trace are kept, causation is its
-   * id), or forge itself (a timer; {@code causationId} is the event the timer names).
-   */
-  record Cause(EventMeta input, String causationId) {
-    static Cause of(EventMeta input) {
-      return new Cause(input, input.getEventId());
-    }
-
-    static Cause decided(String causationId) {
-      return new Cause(null, causationId);
     }
   }
 
@@ -143,23 +129,7 @@ final class PipelineChanges {
 
   private EventMeta meta(PipelineRun.Builder run, Cause cause, SpecificRecord payload) {
     String type = SOURCE + "." + payload.getClass().getSimpleName();
-    EventMeta meta = cause.input() != null
-        ? EventMetas.causedBy(cause.input(), type, SOURCE, clock)
-        : EventMeta.newBuilder()
-            .setEventId(EventMetas.newId())
-            .setType(type)
-            .setSource(SOURCE)
-            .setTime(clock.instant())
-            .setCorrelationId(run.getCorrelationId())
-            .setCausationId(cause.causationId())
-            .setActor(SOURCE)
-            .setTraceparent(null)
-            .build();
-    // a runner's result or a cancel carries its own correlation id: the run's wins (the commit
-    // workflow follows the run by it). Time at the millisecond the schema keeps.
-    return EventMeta.newBuilder(meta)
-        .setCorrelationId(run.getCorrelationId())
-        .setTime(Instant.ofEpochMilli(meta.getTime().toEpochMilli()))
-        .build();
+    return cause.meta(type, SOURCE, run.getCorrelationId(), clock);
   }
+
 }

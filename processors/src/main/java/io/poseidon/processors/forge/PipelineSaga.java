@@ -1,6 +1,6 @@
 package io.poseidon.processors.forge;
 
-import io.poseidon.processors.forge.PipelineChanges.Cause;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.forge.CancelStage;
 import io.poseidon.schemas.forge.PipelineRun;

@@ -1,6 +1,6 @@
 package io.poseidon.processors.harbor;
 
-import io.poseidon.processors.harbor.SagaChanges.Cause;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.harbor.AgentStepFailed;
 import io.poseidon.schemas.harbor.AgentStepSucceeded;

@@ -10,7 +10,7 @@ import io.poseidon.schemas.harbor.DeploymentStarted;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.HistoryEntry;
 import io.poseidon.schemas.harbor.ServiceDeployments;
-import io.poseidon.topology.events.EventMetas;
+import io.poseidon.topology.events.Cause;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Instant;
@@ -59,21 +59,6 @@ final class SagaChanges {
     @Override
     public EventMeta meta() {
       return value.getMeta();
-    }
-  }
-
-  /**
-   * What caused a transition: an input event ({@code input}: actor and trace are kept, causation is its
-   * id), or harbor itself (a timer, the end of the deployment ahead in the queue; {@code causationId}
-   * is the last relevant event).
-   */
-  record Cause(EventMeta input, String causationId) {
-    static Cause of(EventMeta input) {
-      return new Cause(input, input.getEventId());
-    }
-
-    static Cause decided(String causationId) {
-      return new Cause(null, causationId);
     }
   }
 
@@ -199,25 +184,9 @@ final class SagaChanges {
 
   private EventMeta meta(Deployment.Builder d, Cause cause, SpecificRecord payload) {
     String type = SOURCE + "." + payload.getClass().getSimpleName();
-    EventMeta meta = cause.input() != null
-        ? EventMetas.causedBy(cause.input(), type, SOURCE, clock)
-        : EventMeta.newBuilder()
-            .setEventId(EventMetas.newId())
-            .setType(type)
-            .setSource(SOURCE)
-            .setTime(clock.instant())
-            .setCorrelationId(d.getCorrelationId())
-            .setCausationId(cause.causationId())
-            .setActor(SOURCE)
-            .setTraceparent(null)
-            .build();
-    // an agent result, a health report or a cancel carries its own correlation id: the saga's wins.
-    // Time at the millisecond the schema keeps, so the history reads the same before and after a restart.
-    return EventMeta.newBuilder(meta)
-        .setCorrelationId(d.getCorrelationId())
-        .setTime(Instant.ofEpochMilli(meta.getTime().toEpochMilli()))
-        .build();
+    return cause.meta(type, SOURCE, d.getCorrelationId(), clock);
   }
+
 
   private static HistoryEntry historyEntry(EventMeta meta, SpecificRecord payload) {
     HistoryEntry.Builder entry = HistoryEntry.newBuilder().setTime(meta.getTime()).setType(meta.getType())
