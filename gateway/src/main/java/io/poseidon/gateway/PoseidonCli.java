@@ -94,7 +94,7 @@ public final class PoseidonCli {
     awaitReady(node, Duration.ofMinutes(2));
     System.out.println();
     System.out.println("  Poseidon is " + (node.isReady() ? "ready" : "starting (see /ready)"));
-    System.out.println("  gateway   " + gateway + "   (GET /ready, /health, /openapi.yaml)");
+    System.out.println("  gateway   " + gateway + "   (GET /ready, /health, /metrics, /openapi.yaml)");
     if (finalStack != null) {
       System.out.println("  kafka     " + finalStack.bootstrapServers());
       System.out.println("  registry  " + finalStack.registryUrl().replace("/apis/registry/v2", "")

@@ -1,5 +1,6 @@
 package io.poseidon.gateway.http;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Vert.x HTTP server of a node: request ids, body limits, the one JSON error shape, health and
- * readiness (separate from the API), the OpenAPI contract at {@code /openapi.yaml}, and the API
- * routes each service mounts.
+ * readiness (separate from the API), Prometheus metrics at {@code /metrics}, the OpenAPI contract at
+ * {@code /openapi.yaml}, and the API routes each service mounts.
  */
 public final class GatewayServer {
 
@@ -38,10 +39,11 @@ public final class GatewayServer {
 
   private GatewayServer() {}
 
-  public static Router router(Vertx vertx, String nodeId, Status status, int maxBodyBytes,
-      List<Consumer<Router>> routes) {
+  public static Router router(Vertx vertx, String nodeId, Status status, PrometheusMeterRegistry metrics,
+      int maxBodyBytes, List<Consumer<Router>> routes) {
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::assign);
+    router.route().handler(ctx -> HttpMetrics.time(ctx, metrics));
 
     router.get("/health").handler(ctx -> {
       boolean failed = status.failed();
@@ -53,6 +55,8 @@ public final class GatewayServer {
       Responses.json(ctx, ready ? 200 : 503, new JsonObject()
           .put("status", ready ? "READY" : "NOT_READY").put("node", nodeId).put("services", status.services()));
     });
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
     Buffer openapi = resource("openapi.yaml");
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml").end(openapi));

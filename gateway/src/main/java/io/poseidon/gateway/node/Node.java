@@ -23,6 +23,14 @@ import io.poseidon.topology.runtime.PoseidonService;
 import io.poseidon.topology.runtime.ServiceRuntime;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -65,6 +73,8 @@ public final class Node implements AutoCloseable {
   private final EventPublisher publisher;
   private final QueryForwarder forwarder;
   private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final List<AutoCloseable> meterBinders = new ArrayList<>();
   private HttpServer server;
   private volatile DepthsQueries depthsQueries;
   private volatile HarborQueries harborQueries;
@@ -115,13 +125,24 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  private void bindJvmMetrics() {
+    metrics.config().commonTags("node", config.nodeId());
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(metrics);
+    meterBinders.add(gc);
+  }
+
   private void startHttp(ConfigSource source, Clock clock) {
+    bindJvmMetrics();
     Responses responses = new Responses(config.nodeId(), forwarder);
     List<Consumer<Router>> routes = NodeRoutes.forServices(config.services(), new NodeRoutes.Dependencies(
         publisher, responses, () -> queries(depthsQueries), new DepthsConfig(source), () -> queries(harborQueries),
         () -> queries(forgeQueries), () -> queries(currentQueries), clock));
-    Router router = GatewayServer.router(vertx, config.nodeId(), status(), config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES),
-        routes);
+    Router router = GatewayServer.router(vertx, config.nodeId(), status(), metrics,
+        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), routes);
     try {
       server = GatewayServer.listen(vertx, router, config.httpHost(), config.httpPort())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -142,6 +163,9 @@ public final class Node implements AutoCloseable {
       ServiceRuntime runtime = new ServiceRuntime(service.name(), service.topology(),
           StreamsDefaults.forService(config, service.name(), applicationServer));
       runtimes.put(service.name(), runtime);
+      KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(runtime.streams(), Tags.of("service", service.name()));
+      streamsMetrics.bindTo(metrics);
+      meterBinders.add(streamsMetrics);
       StoreQueries queries = new StoreQueries(runtime.streams(), self);
       if (service.name().equals(DepthsService.NAME)) {
         depthsQueries = new DepthsQueries(queries, clock);
@@ -210,6 +234,14 @@ public final class Node implements AutoCloseable {
     List<ServiceRuntime> reverse = new ArrayList<>(runtimes.values());
     java.util.Collections.reverse(reverse);
     reverse.forEach(r -> r.close(Duration.ofSeconds(30)));
+    meterBinders.forEach(b -> {
+      try {
+        b.close();
+      } catch (Exception e) {
+        log.debug("closing a meter binder: {}", e.toString());
+      }
+    });
+    metrics.close();
     publisher.close();
     forwarder.close();
     admin.close(Duration.ofSeconds(5));

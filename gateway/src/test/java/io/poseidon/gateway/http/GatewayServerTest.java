@@ -25,6 +25,8 @@ class GatewayServerTest {
 
   private final AtomicBoolean ready = new AtomicBoolean(false);
   private final AtomicBoolean failed = new AtomicBoolean(false);
+  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics =
+      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
   private HttpServer server;
   private HttpClient client;
 
@@ -46,7 +48,7 @@ class GatewayServerTest {
         return failed.get();
       }
     };
-    Router router = GatewayServer.router(vertx, "test-node", status, 2048, List.of(r -> {
+    Router router = GatewayServer.router(vertx, "test-node", status, metrics, 2048, List.of(r -> {
       r.post("/api/v1/echo").handler(c -> {
         JsonObject body = Commands.jsonBody(c);
         if (body != null) {
@@ -100,6 +102,19 @@ class GatewayServerTest {
       assertEquals("RUNNING", new JsonObject(nowReady.body()).getJsonObject("services").getString("depths"));
       ctx.completeNow();
     })));
+  }
+
+  @Test
+  void shouldExposeRequestTimingsByRouteTemplateForPrometheus(VertxTestContext ctx) {
+    call(HttpMethod.GET, "/api/v1/unknown", null, null)
+        .compose(ignored -> call(HttpMethod.GET, "/metrics", null, null))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(200, r.status());
+          assertTrue(r.response().getHeader("Content-Type").startsWith("text/plain"));
+          assertTrue(r.body().contains("poseidon_http_requests_seconds_count{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"),
+              r.body());
+          ctx.completeNow();
+        })));
   }
 
   @Test

@@ -29,7 +29,8 @@ class OpenApiContractTest {
 
   @Test
   void shouldDocumentExactlyTheRoutesTheGatewayServes() throws IOException {
-    Router router = GatewayServer.router(vertx, "n", null, 1024, NodeRoutes.forServices(
+    Router router = GatewayServer.router(vertx, "n", null,
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), 1024, NodeRoutes.forServices(
         io.poseidon.gateway.node.Services.available(),
         new NodeRoutes.Dependencies(null, null, null, io.poseidon.processors.depths.DepthsConfig.defaults(), null, null, null, null)));
 

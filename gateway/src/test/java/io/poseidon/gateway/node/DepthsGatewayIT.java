@@ -141,6 +141,17 @@ class DepthsGatewayIT {
     assertEquals("not_found", new JsonObject(missing.body()).getString("code"));
   }
 
+  @Test
+  void shouldExposeStreamsAndHttpMetricsForPrometheus() {
+    get(node, "/health");
+    HttpResponse<String> metrics = get(node, "/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.body().contains("service=\"depths\""), "Kafka Streams metrics of depths");
+    assertTrue(metrics.body().contains("kafka_stream_"), "Kafka Streams metrics");
+    assertTrue(metrics.body().contains("poseidon_http_requests_seconds_count"), "gateway request timings");
+    assertTrue(metrics.body().contains("jvm_memory_used_bytes"), "JVM metrics");
+  }
+
   private JsonArray instances(String path) {
     HttpResponse<String> response = get(node, path);
     assertEquals(200, response.statusCode(), response.body());
