@@ -1,6 +1,7 @@
 package io.poseidon.processors.forge;
 
 import io.poseidon.topology.config.ConfigSource;
+import io.poseidon.topology.timers.Backoff;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -71,13 +72,7 @@ public final class ForgeConfig extends AbstractConfig {
    * at most {@code retry.backoff.max.ms}.
    */
   public Duration retryBackoff(int failedAttempt) {
-    long base = getLong(RETRY_BACKOFF_MS);
-    long max = getLong(RETRY_BACKOFF_MAX_MS);
-    long wait = Math.min(base, max);
-    for (int i = 1; i < failedAttempt && wait < max; i++) {
-      wait = wait > max / 2 ? max : wait * 2;
-    }
-    return Duration.ofMillis(wait);
+    return Backoff.exponential(getLong(RETRY_BACKOFF_MS), getLong(RETRY_BACKOFF_MAX_MS), failedAttempt);
   }
 
   public Duration timerScanInterval() {
