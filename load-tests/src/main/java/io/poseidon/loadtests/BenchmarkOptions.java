@@ -17,7 +17,7 @@ import java.util.Properties;
  * --rates 500,1000,2000   target rates in requests/s, one phase pair (raw Kafka, Poseidon) per rate
  * --seconds 15            measured seconds per phase
  * --warmup 5              warm-up seconds per phase (same rate, not recorded)
- * --jvm-warmup 8          once before everything: seconds of each path at the first rate, not recorded
+ * --jvm-warmup 10         once before everything: seconds of each path at the first rate, not recorded
  * --max-in-flight 1024    outstanding requests at most per phase
  * --connections 64        HTTP/1.1 connections to the gateway at most
  * --probe-every 100       probe GET visibility of every N-th measured registration (0: off)
@@ -33,7 +33,7 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
     DEFAULTS.put("rates", "500,1000,2000");
     DEFAULTS.put("seconds", "15");
     DEFAULTS.put("warmup", "5");
-    DEFAULTS.put("jvm-warmup", "8");
+    DEFAULTS.put("jvm-warmup", "10");
     DEFAULTS.put("max-in-flight", "1024");
     DEFAULTS.put("connections", "64");
     DEFAULTS.put("probe-every", "100");

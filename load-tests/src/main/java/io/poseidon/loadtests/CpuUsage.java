@@ -1,6 +1,8 @@
 package io.poseidon.loadtests;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -9,17 +11,20 @@ import java.nio.file.Path;
  * registry process, and the whole machine, from {@code /proc}. {@link #otherCores()} is what other
  * processes on the machine took meanwhile: on a shared machine it says how quiet the run was.
  * Values are in cores (1.0 = one core fully busy); NaN where {@code /proc} could not be read.
+ * {@link #jitMillis()} is the JIT compilers' time meanwhile: a large value means the JVM was still
+ * warming up.
  */
-public record CpuUsage(long jvmCpuNanos, long wallNanos, double jvmCores, double registryCores, double machineCores) {
+public record CpuUsage(long jvmCpuNanos, long wallNanos, double jvmCores, double registryCores, double machineCores,
+    long jitMillis) {
 
   /** Counters at one moment. Ticks are {@code /proc/stat} clock ticks, summed over all CPUs. */
   public record Sample(long nanoTime, long jvmCpuNanos, long machineTotalTicks, long machineBusyTicks,
-      long registryTicks) {}
+      long registryTicks, long jitMillis) {}
 
   public static Sample sample(long registryPid) {
     long[] machine = machineTicks();
     return new Sample(System.nanoTime(), ProcessStats.processCpuNanos(), machine[0], machine[1],
-        processTicks(Path.of("/proc", Long.toString(registryPid), "stat")));
+        processTicks(Path.of("/proc", Long.toString(registryPid), "stat")), jitMillisSoFar());
   }
 
   public static CpuUsage between(Sample from, Sample to) {
@@ -31,12 +36,19 @@ public record CpuUsage(long jvmCpuNanos, long wallNanos, double jvmCores, double
     double machine = machineKnown ? cpus * (to.machineBusyTicks() - from.machineBusyTicks()) / total : Double.NaN;
     double registry = machineKnown && from.registryTicks() >= 0 && to.registryTicks() >= 0
         ? cpus * (to.registryTicks() - from.registryTicks()) / total : Double.NaN;
-    return new CpuUsage(jvm, wall, jvm < 0 || wall <= 0 ? Double.NaN : (double) jvm / wall, registry, machine);
+    long jit = from.jitMillis() < 0 ? -1 : to.jitMillis() - from.jitMillis();
+    return new CpuUsage(jvm, wall, jvm < 0 || wall <= 0 ? Double.NaN : (double) jvm / wall, registry, machine, jit);
   }
 
   /** Cores used by every other process of the machine (other builds, tests, ...). */
   public double otherCores() {
     return Math.max(0, machineCores - jvmCores - registryCores);
+  }
+
+  /** Time the JIT compilers spent so far (all compiler threads), or -1. */
+  static long jitMillisSoFar() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
   }
 
   /** {@code [total, busy]} ticks of the {@code cpu} line of {@code /proc/stat}, or {@code [-1, -1]}. */

@@ -1,5 +1,6 @@
 package io.poseidon.loadtests;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -9,7 +10,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,11 +31,14 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
   static final String HOST = "127.0.0.1";
 
   private final Vertx vertx;
+  private final Context context;
   private final HttpClient http;
   private final HttpClient probeHttp;
   private final int port;
   private final RegistrationWorkload workload;
   private final VisibilityProbe probe;
+  /** Where each unanswered request is, to say why when some never finish. */
+  private final Map<Object, String> pending = new ConcurrentHashMap<>();
 
   /**
    * @param connections HTTP/1.1 connections at most (requests beyond wait in the client's queue, and
@@ -39,6 +47,7 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
    */
   public GatewayTarget(int port, RegistrationWorkload workload, int connections, int probeEvery) {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    this.context = vertx.getOrCreateContext();
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(connections));
     this.port = port;
@@ -53,20 +62,26 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
     String service = workload.service(request.index());
     boolean probed = probe.samples(request);
     String instanceId = probed ? "probe-" + request.index() : workload.instanceId(request.index());
-    return register(service, instanceId).map(status -> {
-      if (status != 202) {
-        return Outcome.failed(Integer.toString(status));
+    CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    // The whole exchange runs on the client's event loop: driving Vert.x's HTTP client from another
+    // thread (this one) races between the response arriving and body() being asked for, and the
+    // body future may then never complete (eclipse-vertx/vert.x#4705, #6038).
+    context.runOnContext(v -> register(service, instanceId).onComplete(result -> {
+      if (result.failed()) {
+        outcome.complete(Outcome.of(result.cause()));
+      } else if (result.result() != 202) {
+        outcome.complete(Outcome.failed(Integer.toString(result.result())));
+      } else {
+        if (probed) {
+          probe.watch(service, instanceId, request.intendedNanos());
+        }
+        outcome.complete(Outcome.ok("202"));
       }
-      if (probed) {
-        probe.watch(service, instanceId, request.intendedNanos());
-      }
-      return Outcome.ok("202");
-    }).toCompletionStage();
+    }));
+    return outcome;
   }
 
-  /** Where each unanswered request is (debugging the unanswered ones). */
-  final java.util.Map<String, String> stages = new java.util.concurrent.ConcurrentHashMap<>();
-
+  /** One POST; call it on {@link #context}. */
   private Future<Integer> register(String service, String instanceId) {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
@@ -77,12 +92,24 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
         .setConnectTimeout(5_000)
         .setIdleTimeout(10_000);
     Buffer body = Buffer.buffer(RegistrationWorkload.jsonBody(instanceId));
-    String key = service + "/" + instanceId + "@" + System.nanoTime();
-    stages.put(key, "acquiring");
+    Object key = new Object();
+    pending.put(key, "waiting for a connection");
     return http.request(options)
-        .compose(req -> { stages.put(key, "sending"); return req.send(body); })
-        .compose(response -> { stages.put(key, "body " + response.statusCode()); return response.body().map(ignored -> response.statusCode()); })
-        .andThen(ar -> stages.remove(key));
+        .compose(req -> {
+          pending.put(key, "sent, waiting for the response");
+          return req.send(body).compose(response -> {
+            pending.put(key, "reading the " + response.statusCode() + " body");
+            return response.body().map(ignored -> response.statusCode());
+          });
+        })
+        .andThen(done -> pending.remove(key));
+  }
+
+  /** Unanswered requests by where they are stuck (empty once every request finished). */
+  public Map<String, Long> unanswered() {
+    Map<String, Long> byStage = new TreeMap<>();
+    pending.values().forEach(stage -> byStage.merge(stage, 1L, Long::sum));
+    return byStage;
   }
 
   public VisibilityProbe probe() {

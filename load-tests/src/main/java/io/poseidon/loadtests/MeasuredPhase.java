@@ -4,13 +4,11 @@ package io.poseidon.loadtests;
 public record MeasuredPhase(PhaseResult load, CpuUsage cpu, ProcessStats.Memory memoryAfter) {
 
   /**
-   * JVM CPU time per request sent, in microseconds, after taking away what the JVM burns when idle
-   * ({@code idleJvmCores}, measured once without load): the cost of the work itself.
+   * This JVM's CPU time during the phase per request sent, in microseconds: everything the JVM did
+   * (broker, node, generator, idle work, GC and JIT) divided by the requests. No idle baseline is
+   * taken away: on a JVM that is still compiling, such a baseline is not stable enough to subtract.
    */
-  public double cpuMicrosPerRequest(double idleJvmCores) {
-    if (cpu.jvmCpuNanos() < 0 || load.sent() == 0) {
-      return Double.NaN;
-    }
-    return Math.max(0, cpu.jvmCpuNanos() - idleJvmCores * cpu.wallNanos()) / 1_000.0 / load.sent();
+  public double cpuMicrosPerRequest() {
+    return cpu.jvmCpuNanos() < 0 || load.sent() == 0 ? Double.NaN : cpu.jvmCpuNanos() / 1_000.0 / load.sent();
   }
 }

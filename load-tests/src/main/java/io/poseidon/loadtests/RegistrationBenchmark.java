@@ -52,6 +52,11 @@ public final class RegistrationBenchmark {
 
   public static void main(String[] args) throws Exception {
     LocalStackMain.useLog4j2Config();
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println("java -cp ... " + RegistrationBenchmark.class.getName() + " [options]\n"
+          + BenchmarkOptions.usage());
+      return;
+    }
     BenchmarkOptions options;
     try {
       options = BenchmarkOptions.parse(args, System.getProperties());
@@ -179,7 +184,9 @@ public final class RegistrationBenchmark {
       prime(target);
       VisibilityProbe.Result[] seen = new VisibilityProbe.Result[1];
       poseidon = measure("poseidon", schedule, target, () -> seen[0] = target.probe().finish());
-      if (!target.stages.isEmpty()) say("STUCK: %s", target.stages);
+      if (poseidon.load().incomplete() > 0) {
+        say("rate %d: unanswered gateway requests by stage: %s", rate, target.unanswered());
+      }
       visibility = seen[0];
     }
     String depthsGroup = StreamsDefaults.applicationId(node.config(), DepthsService.NAME);

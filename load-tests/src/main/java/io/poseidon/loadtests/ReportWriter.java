@@ -86,8 +86,8 @@ public final class ReportWriter {
 
     out.append("## Latency and throughput\n\n");
     out.append("| rate (req/s) | path | achieved (req/s) | ok | failed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms "
-        + "| sender lag max ms | JVM cores | CPU µs/req above idle | other processes' cores |\n");
-    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| sender lag max ms |\n");
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (RateResult r : results) {
       for (MeasuredPhase p : List.of(r.raw(), r.poseidon())) {
         PhaseResult l = p.load();
@@ -97,8 +97,6 @@ public final class ReportWriter {
           out.append(" | ").append(num(l.latencyMillis(pct), 2));
         }
         out.append(" | ").append(num(l.maxLatencyMillis(), 2)).append(" | ").append(num(l.maxSenderLagMicros() / 1000.0, 2))
-            .append(" | ").append(num(p.cpu().jvmCores(), 2)).append(" | ")
-            .append(num(p.cpuMicrosPerRequest(run.idle().jvmCores()), 0)).append(" | ").append(num(p.cpu().otherCores(), 2))
             .append(" |\n");
       }
     }
@@ -109,7 +107,7 @@ public final class ReportWriter {
       out.append("| ").append(r.rate()).append(" | ").append(num(r.throughputRatio(), 3)).append(" | ")
           .append(num(r.latencyRatio(50), 2)).append(" | ").append(num(r.latencyRatio(99), 2)).append(" | ")
           .append(num(r.latencyRatio(99.9), 2)).append(" | ")
-          .append(num(r.poseidon().cpuMicrosPerRequest(run.idle().jvmCores()) / r.raw().cpuMicrosPerRequest(run.idle().jvmCores()), 2))
+          .append(num(r.poseidon().cpuMicrosPerRequest() / r.raw().cpuMicrosPerRequest(), 2))
           .append(" |\n");
     }
 
@@ -130,6 +128,25 @@ public final class ReportWriter {
           .append(" |\n");
     }
 
+    out.append("\n## CPU during each phase\n\n");
+    out.append("| rate (req/s) | path | JVM cores | JVM CPU µs/req | JIT compile ms | registry cores "
+        + "| other processes' cores |\n");
+    out.append("|---:|---|---:|---:|---:|---:|---:|\n");
+    for (RateResult r : results) {
+      for (MeasuredPhase p : List.of(r.raw(), r.poseidon())) {
+        CpuUsage c = p.cpu();
+        out.append("| ").append(r.rate()).append(" | ").append(p.load().path()).append(" | ").append(num(c.jvmCores(), 2))
+            .append(" | ").append(num(p.cpuMicrosPerRequest(), 0)).append(" | ")
+            .append(c.jitMillis() < 0 ? "?" : Long.toString(c.jitMillis())).append(" | ")
+            .append(num(c.registryCores(), 2)).append(" | ").append(num(c.otherCores(), 2)).append(" |\n");
+      }
+    }
+    out.append("\nCores: 1.0 = one core busy for the whole phase (warm-up, measured part and drain). This JVM holds ")
+        .append("the broker, the node and the load generator; idle, without load, it used ")
+        .append(num(run.idle().jvmCores(), 2)).append(" cores. *Other processes* are everything else on the machine ")
+        .append("(from /proc/stat): well above 0 means the phase competed with other work. *JIT compile ms*: time the ")
+        .append("JIT compilers spent during the phase; large values mean the JVM was still warming up.\n");
+
     out.append("\n## Memory at the end of each phase (after a full GC)\n\n");
     out.append("| rate (req/s) | after | JVM RSS MB | heap used MB | heap committed MB | registry RSS MB |\n");
     out.append("|---:|---|---:|---:|---:|---:|\n");
@@ -149,7 +166,8 @@ public final class ReportWriter {
     run.jvmWarmupProblems().forEach(p -> problems.add("JVM warm-up, " + p));
     problems.addAll(problems(results));
     if (problems.isEmpty()) {
-      out.append("None: every request of every phase succeeded (ack / 202), none unsent or unanswered.\n");
+      out.append("None: every request of every phase succeeded (ack / 202), none unsent or unanswered; the machine ")
+          .append("was quiet and the JIT settled.\n");
     } else {
       problems.forEach(p -> out.append("- ").append(p).append('\n'));
     }
@@ -162,12 +180,9 @@ public final class ReportWriter {
     out.append("- *sender lag max*: how late the generator itself sent a request (GC, the in-flight bound, a busy ")
         .append("core); it is already inside the latencies. A large value next to a large p99 means the machine, ")
         .append("not only the path, was saturated.\n");
-    out.append("- *JVM cores*: average cores this whole JVM (broker + node + generator) kept busy during the phase ")
-        .append("(idle, without load: ").append(num(run.idle().jvmCores(), 2)).append("). *CPU µs/req above idle*: the phase's ")
-        .append("JVM CPU time minus the idle share, per request sent; Poseidon's includes the depths topology ")
-        .append("processing the registrations. The registry process is not included (it is idle once the schema ids ")
-        .append("are cached). *other processes' cores*: what the rest of the machine used meanwhile (from /proc/stat); ")
-        .append("anything well above 0 means the run competed with other work and its numbers are noisier.\n");
+    out.append("- *JVM CPU µs/req*: this JVM's CPU time during the phase (broker + node + generator, idle work, GC ")
+        .append("and JIT included) per request sent; Poseidon's includes the depths topology processing the ")
+        .append("registrations. The registry process is not included (it is idle once the schema ids are cached).\n");
     out.append("- Percentiles are from HdrHistogram (3 significant digits); ratios > 1 mean Poseidon is slower.\n");
     return out.toString();
   }
@@ -191,6 +206,14 @@ public final class ReportWriter {
         if (l.incomplete() > 0) {
           out.add(where + l.incomplete() + " requests were still unanswered after the drain timeout");
         }
+        CpuUsage cpu = p.cpu();
+        if (cpu.otherCores() > RegistrationBenchmark.BUSY_MACHINE_CORES) {
+          out.add(where + "other processes used " + num(cpu.otherCores(), 2) + " cores during the phase: noisy");
+        }
+        if (cpu.jitMillis() * 1_000_000 > cpu.wallNanos() / 2) {
+          out.add(where + "the JIT compilers ran " + cpu.jitMillis() + " ms during the " + cpu.wallNanos() / 1_000_000
+              + " ms phase: the JVM was not in a steady state yet (a longer --jvm-warmup helps)");
+        }
       }
       VisibilityProbe.Result v = r.visibility();
       if (v.timeouts() > 0) {
@@ -209,8 +232,8 @@ public final class ReportWriter {
 
   public static String csv(RunInfo run, List<RateResult> results) {
     StringBuilder out = new StringBuilder("rate,path,achieved_per_s,ok,failed,warmup_failed,unsent,incomplete,"
-        + "p50_ms,p90_ms,p99_ms,p999_ms,max_ms,sender_lag_max_ms,jvm_cores,cpu_us_per_req_above_idle,registry_cores,"
-        + "other_cores,rss_mb,heap_used_mb,registry_rss_mb\n");
+        + "p50_ms,p90_ms,p99_ms,p999_ms,max_ms,sender_lag_max_ms,jvm_cores,jvm_cpu_us_per_req,jit_ms,"
+        + "registry_cores,other_cores,rss_mb,heap_used_mb,registry_rss_mb\n");
     for (RateResult r : results) {
       for (MeasuredPhase p : List.of(r.raw(), r.poseidon())) {
         PhaseResult l = p.load();
@@ -222,7 +245,8 @@ public final class ReportWriter {
           out.append(',').append(num(l.latencyMillis(pct), 3));
         }
         out.append(',').append(num(l.maxLatencyMillis(), 3)).append(',').append(num(l.maxSenderLagMicros() / 1000.0, 3))
-            .append(',').append(num(p.cpu().jvmCores(), 3)).append(',').append(num(p.cpuMicrosPerRequest(run.idle().jvmCores()), 1))
+            .append(',').append(num(p.cpu().jvmCores(), 3)).append(',').append(num(p.cpuMicrosPerRequest(), 1))
+            .append(',').append(p.cpu().jitMillis())
             .append(',').append(num(p.cpu().registryCores(), 3)).append(',').append(num(p.cpu().otherCores(), 3))
             .append(',').append(mb(mem.rssBytes()))
             .append(',').append(mb(mem.heapUsedAfterGcBytes())).append(',').append(mb(mem.registryRssBytes()))

@@ -51,7 +51,7 @@ public final class VisibilityProbe {
     return every > 0 && request.measured() && request.index() % every == 0;
   }
 
-  /** Starts polling for the instance registered by a request intended at {@code intendedNanos}. */
+  /** Starts polling for the instance registered by a request intended at {@code intendedNanos}; call it on the event loop. */
   public void watch(String service, String instanceId, long intendedNanos) {
     watching.incrementAndGet();
     poll("/api/v1/services/" + service + "/instances/" + instanceId, intendedNanos, System.nanoTime() + TIMEOUT.toNanos());
@@ -62,8 +62,7 @@ public final class VisibilityProbe {
         .setPort(port).setURI(path).setConnectTimeout(5_000).setIdleTimeout(5_000);
     polls.increment();
     http.request(options)
-        .compose(req -> req.send())
-        .compose(response -> response.body().map(ignored -> response.statusCode()))
+        .compose(req -> req.send().compose(response -> response.body().map(ignored -> response.statusCode())))
         .onComplete(result -> {
           long now = System.nanoTime();
           if (result.succeeded() && result.result() == 200) {

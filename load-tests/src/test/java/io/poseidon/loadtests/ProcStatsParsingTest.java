@@ -39,8 +39,8 @@ class ProcStatsParsingTest {
   void shouldSplitMachineCoresBetweenThisJvmTheRegistryAndOthers() {
     int cpus = Runtime.getRuntime().availableProcessors();
     // over 1 s: the machine had cpus * 100 ticks, cpus * 60 of them busy; the registry 10 ticks
-    CpuUsage.Sample from = new CpuUsage.Sample(0, 0, 0, 0, 0);
-    CpuUsage.Sample to = new CpuUsage.Sample(1_000_000_000L, 300_000_000L, cpus * 100L, cpus * 60L, 10);
+    CpuUsage.Sample from = new CpuUsage.Sample(0, 0, 0, 0, 0, 0);
+    CpuUsage.Sample to = new CpuUsage.Sample(1_000_000_000L, 300_000_000L, cpus * 100L, cpus * 60L, 10, 5);
 
     CpuUsage usage = CpuUsage.between(from, to);
 
