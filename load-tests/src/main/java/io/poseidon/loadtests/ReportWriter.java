@@ -206,6 +206,10 @@ public final class ReportWriter {
         if (l.incomplete() > 0) {
           out.add(where + l.incomplete() + " requests were still unanswered after the drain timeout");
         }
+        if (l.inFlightLimitHits() > 0) {
+          out.add(where + "the in-flight bound was reached " + l.inFlightLimitHits() + " times: the sender waited "
+              + "(the wait is in the latencies)");
+        }
         CpuUsage cpu = p.cpu();
         if (cpu.otherCores() > RegistrationBenchmark.BUSY_MACHINE_CORES) {
           out.add(where + "other processes used " + num(cpu.otherCores(), 2) + " cores during the phase: noisy");

@@ -97,12 +97,4 @@ public final class VisibilityProbe {
     return new Result(latencies.getIntervalHistogram(), timeouts.sum() + watching.get(), unexpectedCounts,
         polls.sum());
   }
-
-  public boolean enabled() {
-    return every > 0;
-  }
-
-  public int every() {
-    return every;
-  }
 }

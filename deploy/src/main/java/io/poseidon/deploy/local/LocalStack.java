@@ -95,14 +95,14 @@ public final class LocalStack implements AutoCloseable {
             EmbeddedKafka kafka;
             try {
                 kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort);
-            } catch (RuntimeException kafkaFailure) {
+            } catch (RuntimeException | Error kafkaFailure) {
                 awaitQuietly(registryFuture).ifPresent(RegistryServer::close);
                 throw kafkaFailure;
             }
             RegistryServer registry;
             try {
                 registry = await(registryFuture);
-            } catch (RuntimeException registryFailure) {
+            } catch (RuntimeException | Error registryFailure) {
                 kafka.close();
                 throw registryFailure;
             }
@@ -110,7 +110,7 @@ public final class LocalStack implements AutoCloseable {
             LOG.info("Poseidon local stack ready in {} ms: Kafka {} , registry {} (data {})", took.toMillis(),
                     kafka.bootstrapServers(), registry.url(), dataDir);
             return new LocalStack(dataDir, lock, registry, kafka, took);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             lock.close();
             throw e;
         }
