@@ -37,6 +37,11 @@ public final class Commands {
     return null;
   }
 
+  /** An optional body (a cancel's reason): an empty object when there is none, null after answering 400. */
+  public static JsonObject optionalJsonBody(RoutingContext ctx) {
+    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx);
+  }
+
   /** Who is calling. Until authentication lands this is the X-Poseidon-Actor header, or anonymous. */
   public static String actor(RoutingContext ctx) {
     String actor = ctx.request().getHeader("X-Poseidon-Actor");

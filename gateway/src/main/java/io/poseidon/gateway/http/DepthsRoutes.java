@@ -91,7 +91,9 @@ public final class DepthsRoutes {
       return;
     }
     if (!(known instanceof QueryResult.Local)) {
-      responses.answer(ctx, known, ignored -> null);
+      responses.answer(ctx, known, ignored -> {
+        throw new IllegalStateException("a local answer is handled above");
+      });
       return;
     }
     publish(ctx, service, "depths.InstanceHeartbeat",
@@ -127,13 +129,8 @@ public final class DepthsRoutes {
     if (!validIds(ctx, service, instanceId)) {
       return;
     }
-    responses.answer(ctx, queries.get().instance(service, instanceId), found -> {
-      if (found.isEmpty()) {
-        ApiError.send(ctx, 404, "instance_not_found", "instance " + instanceId + " of " + service + " is not registered");
-        return null;
-      }
-      return AvroJson.toJson(found.get());
-    });
+    responses.answerFound(ctx, queries.get().instance(service, instanceId), "instance_not_found",
+        "instance " + instanceId + " of " + service + " is not registered", AvroJson::toJson);
   }
 
   private boolean validIds(RoutingContext ctx, String service, String instanceId) {

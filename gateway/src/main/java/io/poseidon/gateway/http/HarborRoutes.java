@@ -90,7 +90,7 @@ public final class HarborRoutes {
       notFound(ctx, deploymentId);
       return;
     }
-    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Commands.jsonBody(ctx);
+    JsonObject body = Commands.optionalJsonBody(ctx);
     if (body == null) {
       return;
     }
@@ -109,13 +109,8 @@ public final class HarborRoutes {
       notFound(ctx, deploymentId);
       return;
     }
-    responses.answer(ctx, queries.get().deployment(service, deploymentId), found -> {
-      if (found.isEmpty()) {
-        notFound(ctx, deploymentId);
-        return null;
-      }
-      return AvroJson.toJson(found.get());
-    });
+    responses.answerFound(ctx, queries.get().deployment(service, deploymentId), NOT_FOUND,
+        notFoundMessage(deploymentId), AvroJson::toJson);
   }
 
   private void versions(RoutingContext ctx) {
@@ -130,8 +125,13 @@ public final class HarborRoutes {
         .put("environments", new JsonObject(new java.util.TreeMap<String, Object>(versions))));
   }
 
+  private static final String NOT_FOUND = "deployment_not_found";
+
+  private static String notFoundMessage(String deploymentId) {
+    return "no deployment " + deploymentId + " (it may take a moment to appear after the 202)";
+  }
+
   private static void notFound(RoutingContext ctx, String deploymentId) {
-    ApiError.send(ctx, 404, "deployment_not_found", "no deployment " + deploymentId
-        + " (it may take a moment to appear after the 202)");
+    ApiError.send(ctx, 404, NOT_FOUND, notFoundMessage(deploymentId));
   }
 }

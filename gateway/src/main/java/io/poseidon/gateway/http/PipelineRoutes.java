@@ -64,7 +64,7 @@ public final class PipelineRoutes {
 
   private void cancel(RoutingContext ctx) {
     String runId = ctx.pathParam("runId");
-    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Commands.jsonBody(ctx);
+    JsonObject body = Commands.optionalJsonBody(ctx);
     if (body == null) {
       return;
     }
@@ -77,13 +77,7 @@ public final class PipelineRoutes {
 
   private void get(RoutingContext ctx) {
     String runId = ctx.pathParam("runId");
-    responses.answer(ctx, queries.get().run(runId), found -> {
-      if (found.isEmpty()) {
-        ApiError.send(ctx, 404, "pipeline_run_not_found", "no pipeline run " + runId
-            + " (it may take a moment to appear after the 202)");
-        return null;
-      }
-      return AvroJson.toJson(found.get());
-    });
+    responses.answerFound(ctx, queries.get().run(runId), "pipeline_run_not_found",
+        "no pipeline run " + runId + " (it may take a moment to appear after the 202)", AvroJson::toJson);
   }
 }

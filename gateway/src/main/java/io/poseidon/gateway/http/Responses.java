@@ -50,18 +50,24 @@ public final class Responses {
   /** Answers from the local store, forwards to the owning node, or 503 with Retry-After. */
   public <T> void answer(RoutingContext ctx, QueryResult<T> result, Function<T, JsonObject> render) {
     if (result instanceof QueryResult.Local<T> local) {
-      JsonObject body = render.apply(local.value());
-      if (body == null) {
-        return; // the renderer answered itself (e.g. 404)
-      }
       ctx.response().putHeader(QueryForwarder.SERVED_BY, nodeId);
-      json(ctx, 200, body.put("servedBy", nodeId));
+      json(ctx, 200, render.apply(local.value()).put("servedBy", nodeId));
     } else if (result instanceof QueryResult.Remote<T> remote) {
       forwarder.forward(ctx, remote.owner());
     } else if (result instanceof QueryResult.Unavailable<T> unavailable) {
       ctx.response().putHeader("Retry-After", "1");
       ApiError.send(ctx, 503, "not_ready", unavailable.reason());
     }
+  }
+
+  /** As {@link #answer}, for a lookup: 404 with {@code notFoundCode} when the owner has no such entity. */
+  public <T> void answerFound(RoutingContext ctx, QueryResult<java.util.Optional<T>> result, String notFoundCode,
+      String notFoundMessage, Function<T, JsonObject> render) {
+    if (result instanceof QueryResult.Local<java.util.Optional<T>> local && local.value().isEmpty()) {
+      ApiError.send(ctx, 404, notFoundCode, notFoundMessage);
+      return;
+    }
+    answer(ctx, result, found -> render.apply(found.get()));
   }
 
   public static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -68,24 +68,15 @@ public final class WorkflowRoutes {
 
   private void get(RoutingContext ctx) {
     String id = ctx.pathParam("workflowId");
-    responses.answer(ctx, queries.get().workflow(id), found -> {
-      if (found.isEmpty()) {
-        ApiError.send(ctx, 404, "workflow_not_found", "no workflow " + id + " (it may take a moment to appear after the 202)");
-        return null;
-      }
-      return AvroJson.toJson(found.get());
-    });
+    responses.answerFound(ctx, queries.get().workflow(id), "workflow_not_found",
+        "no workflow " + id + " (it may take a moment to appear after the 202)", AvroJson::toJson);
   }
 
   private void timeline(RoutingContext ctx) {
     String id = ctx.pathParam("workflowId");
-    responses.answer(ctx, queries.get().timeline(id), found -> {
-      if (found.isEmpty()) {
-        ApiError.send(ctx, 404, "workflow_not_found", "no timeline for " + id);
-        return null;
-      }
+    responses.answerFound(ctx, queries.get().timeline(id), "workflow_not_found", "no timeline for " + id, timeline -> {
       JsonArray events = new JsonArray();
-      for (TimelineEntry entry : found.get().getEntries()) {
+      for (TimelineEntry entry : timeline.getEntries()) {
         events.add(AvroJson.toJson(entry));
       }
       return new JsonObject().put("workflowId", id).put("events", events);
