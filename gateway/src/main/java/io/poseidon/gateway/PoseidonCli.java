@@ -1,11 +1,7 @@
 package io.poseidon.gateway;
 
-import io.poseidon.deploy.local.LocalStack;
-import io.poseidon.deploy.local.LocalStackConfig;
-import io.poseidon.deploy.local.LocalStackMain;
 import io.poseidon.gateway.node.Node;
 import io.poseidon.gateway.node.Services;
-import io.poseidon.processors.harbor.HarborConfig;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import java.nio.file.Path;
@@ -27,43 +23,79 @@ import org.apache.kafka.common.config.ConfigException;
  * poseidon node [--http-port N] [--services a,b] [--config FILE]
  * </pre>
  *
- * {@code dev} starts the local stack (a KRaft broker in this JVM and an Apicurio Registry child
- * process, data under {@code --data-dir}, default {@code .poseidon/data}) and a node on it.
- * {@code node} starts a node against the Kafka and registry of its configuration. Both stop cleanly
- * on Ctrl-C / SIGTERM.
+ * {@code node} starts a node against the Kafka and registry of its configuration: what production runs,
+ * on the node's classpath only. {@code dev} ({@link DevCommand}) first starts the local stack — a KRaft
+ * broker in this JVM and an Apicurio Registry child process — which needs the dev classpath
+ * ({@code ./poseidon dev} adds it). Both stop cleanly on Ctrl-C / SIGTERM.
  */
 public final class PoseidonCli {
 
+  static final String NODE_LOG_CONFIG = "poseidon-node-log4j2.xml";
+
   private PoseidonCli() {}
 
+  /** Points Log4j 2 at {@code resource} unless the JVM was told another configuration. */
+  static void useLog4j2Config(String resource) {
+    if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", resource);
+    }
+  }
+
+  /** What {@code dev} started before the node, and how to stop it. */
+  interface Stack extends AutoCloseable {
+    String bootstrapServers();
+
+    String registryUrl();
+
+    /** Lines for the "ready" banner: kafka, registry, data. */
+    List<String> addresses();
+
+    /** Settings {@code dev} gives the node unless the file or the environment say otherwise. */
+    Map<String, String> nodeDefaults();
+
+    @Override
+    void close();
+  }
+
   public static void main(String[] args) throws InterruptedException {
-    LocalStackMain.useLog4j2Config();
     if (args.length == 0 || !List.of("dev", "node").contains(args[0])) {
       System.err.println("usage: poseidon dev|node [options]   (see README.md)");
       System.exit(2);
     }
+    if (args[0].equals("dev")) {
+      DevCommand.main(List.of(args).subList(1, args.length));
+    } else {
+      useLog4j2Config(NODE_LOG_CONFIG);
+      run(List.of(args).subList(1, args.length), null);
+    }
+  }
+
+  /**
+   * Starts a node with the node flags of {@code args}, on {@code stack} when given (it is closed on stop
+   * and on failure), waits until it is ready and serves until Ctrl-C / SIGTERM.
+   *
+   * @param startStack starts the local stack from the flags left over, or null for a plain node
+   */
+  static void run(List<String> args, java.util.function.Function<String[], Stack> startStack)
+      throws InterruptedException {
     Instant started = Instant.now();
-    List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+    List<String> rest = new ArrayList<>(args);
     Map<String, String> overrides = new HashMap<>();
-    Path configFile;
-    LocalStack stack = null;
+    Stack stack = null;
     Node node;
     try {
-      configFile = takeNodeFlags(rest, overrides);
-      if (args[0].equals("dev")) {
-        LocalStackConfig stackConfig = LocalStackConfig.fromArgs(rest.toArray(String[]::new), System.getenv());
-        progress("starting Kafka (KRaft) and Apicurio Registry, data in " + stackConfig.dataDir().toAbsolutePath());
-        stack = LocalStack.start(stackConfig);
+      Path configFile = takeNodeFlags(rest, overrides);
+      if (startStack != null) {
+        stack = startStack.apply(rest.toArray(String[]::new));
         overrides.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
         overrides.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
-        progress("Kafka on " + stack.bootstrapServers() + ", registry on " + stack.registryUrl()
-            + " (" + stack.startupTime().toMillis() + " ms)");
       } else if (!rest.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + rest.get(0) + " for poseidon node");
       }
-      ConfigSource source = ConfigSource.load(configFile, System.getenv(), overrides, Services.configDefinitions());
+      ConfigSource source = ConfigSource.load(configFile, System.getenv(), overrides,
+          Services.configDefinitions().toArray(org.apache.kafka.common.config.ConfigDef[]::new));
       if (stack != null) {
-        source = withDevDefaults(source, stack);
+        source = withDefaults(source, stack.nodeDefaults());
       }
       progress("starting node (services " + new PoseidonConfig(source).services() + ")");
       node = Node.start(source);
@@ -72,7 +104,7 @@ public final class PoseidonCli {
       closeQuietly(stack);
       System.exit(2);
       return;
-    } catch (RuntimeException e) { // LocalStackException, NodeStartException: the message says what to do
+    } catch (RuntimeException e) { // LocalStackException, NodeStartException, RegistryException: the message says what to do
       System.err.println("poseidon: " + describe(e));
       closeQuietly(stack);
       System.exit(1);
@@ -80,7 +112,7 @@ public final class PoseidonCli {
     }
 
     CountDownLatch stopped = new CountDownLatch(1);
-    LocalStack finalStack = stack;
+    Stack finalStack = stack;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       progress("stopping…");
       node.close();
@@ -96,10 +128,7 @@ public final class PoseidonCli {
     System.out.println("  Poseidon is " + (node.isReady() ? "ready" : "starting (see /ready)"));
     System.out.println("  gateway   " + gateway + "   (GET /ready, /health, /metrics, /openapi.yaml)");
     if (finalStack != null) {
-      System.out.println("  kafka     " + finalStack.bootstrapServers());
-      System.out.println("  registry  " + finalStack.registryUrl().replace("/apis/registry/v2", "")
-          + "   (UI at /ui)");
-      System.out.println("  data      " + finalStack.dataDir().toAbsolutePath());
+      finalStack.addresses().forEach(line -> System.out.println("  " + line));
     }
     System.out.println("  Ctrl-C stops everything.");
     System.out.println();
@@ -107,18 +136,11 @@ public final class PoseidonCli {
     stopped.await();
   }
 
-  /**
-   * What {@code dev} sets unless the file or the environment says otherwise: state under the stack's
-   * data folder, every service this build has (simulated participants included), and a 5 s health
-   * gate so a three-environment workflow finishes in about half a minute.
-   */
-  static ConfigSource withDevDefaults(ConfigSource source, LocalStack stack) {
-    Map<String, String> defaults = new HashMap<>();
-    defaults.put(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString());
-    defaults.put(PoseidonConfig.NODE_SERVICES, String.join(",", Services.available()));
-    defaults.put(HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "5");
-    source.values().keySet().forEach(defaults::remove);
-    return source.with(defaults);
+  /** {@code source} with {@code defaults} for the keys neither the file nor the environment set. */
+  static ConfigSource withDefaults(ConfigSource source, Map<String, String> defaults) {
+    Map<String, String> missing = new HashMap<>(defaults);
+    source.values().keySet().forEach(missing::remove);
+    return source.with(missing);
   }
 
   private static Path takeNodeFlags(List<String> args, Map<String, String> overrides) {
@@ -157,7 +179,7 @@ public final class PoseidonCli {
     }
   }
 
-  private static void progress(String message) {
+  static void progress(String message) {
     System.out.println("[poseidon] " + message);
     System.out.flush();
   }
@@ -173,7 +195,7 @@ public final class PoseidonCli {
     return out.toString();
   }
 
-  private static void closeQuietly(LocalStack stack) {
+  private static void closeQuietly(Stack stack) {
     if (stack != null) {
       try {
         stack.close();

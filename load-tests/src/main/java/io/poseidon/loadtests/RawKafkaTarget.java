@@ -1,8 +1,9 @@
 package io.poseidon.loadtests;
 
+import io.poseidon.topology.config.PoseidonConfig;
+import io.poseidon.processors.depths.DepthsTopics;
 import io.poseidon.gateway.http.EventPublisher;
 import io.poseidon.schemas.depths.InstanceEvent;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.catalog.TopicProvisioner;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.events.EventMetas;
@@ -28,7 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class RawKafkaTarget implements LoadTarget, AutoCloseable {
 
   public static final TopicSpec TOPIC = new TopicSpec("bench.raw-registrations",
-      TopicCatalog.DEPTHS_REGISTRATIONS.partitions(), "delete", Duration.ofHours(1), "service name (string)",
+      DepthsTopics.REGISTRATIONS.partitions(), "delete", Duration.ofHours(1), "service name (string)",
       InstanceEvent.class, "load-tests", "Raw-Kafka baseline of the registration benchmark (nothing consumes it).");
 
   private final Producer<String, SpecificRecord> producer;
@@ -45,7 +46,8 @@ public final class RawKafkaTarget implements LoadTarget, AutoCloseable {
       RegistrationWorkload workload) {
     new TopicProvisioner(admin, (short) 1, 0).ensure(List.of(TOPIC), Duration.ofSeconds(30));
     return new RawKafkaTarget(EventPublisher.createProducer(bootstrapServers, Map.of(),
-        SerdeFactory.apicurio(registryUrl).anyValueSerializer(), "bench-raw-kafka"), workload);
+        SerdeFactory.apicurio(registryUrl).anyValueSerializer(), "bench-raw-kafka",
+        (Long) PoseidonConfig.CONFIG.defaultValues().get(PoseidonConfig.HTTP_PUBLISH_MAX_BLOCK_MS)), workload);
   }
 
   @Override

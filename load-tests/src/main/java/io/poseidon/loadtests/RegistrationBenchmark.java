@@ -1,11 +1,11 @@
 package io.poseidon.loadtests;
 
+import io.poseidon.processors.depths.DepthsTopics;
 import io.poseidon.deploy.local.LocalStack;
 import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
 import io.poseidon.gateway.node.Node;
-import io.poseidon.processors.depths.DepthsService;
-import io.poseidon.topology.catalog.TopicCatalog;
+import io.poseidon.processors.depths.DepthsModule;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.streams.StreamsDefaults;
@@ -144,7 +144,7 @@ public final class RegistrationBenchmark {
       prime(gateway);
       describeProblems(load.run("poseidon", schedule, gateway), problems);
     }
-    awaitNoLag(StreamsDefaults.applicationId(node.config(), DepthsService.NAME));
+    awaitNoLag(StreamsDefaults.applicationId(node.config(), DepthsModule.NAME));
     problems.forEach(p -> say("JVM warm-up: %s", p));
     return problems;
   }
@@ -189,8 +189,8 @@ public final class RegistrationBenchmark {
       }
       visibility = seen[0];
     }
-    String depthsGroup = StreamsDefaults.applicationId(node.config(), DepthsService.NAME);
-    long lagAtEnd = ConsumerLag.of(admin, depthsGroup, TopicCatalog.DEPTHS_REGISTRATIONS.name());
+    String depthsGroup = StreamsDefaults.applicationId(node.config(), DepthsModule.NAME);
+    long lagAtEnd = ConsumerLag.of(admin, depthsGroup, DepthsTopics.REGISTRATIONS.name());
     long catchUpMs = awaitNoLag(depthsGroup);
     say("rate %d: visibility samples %d, depths lag after phase %d, caught up in %d ms", rate,
         visibility.latencyMicros().getTotalCount(), lagAtEnd, catchUpMs);
@@ -222,7 +222,7 @@ public final class RegistrationBenchmark {
   private long awaitNoLag(String group) throws InterruptedException {
     long begin = System.nanoTime();
     while (System.nanoTime() - begin < LAG_WAIT.toNanos()) {
-      if (ConsumerLag.of(admin, group, TopicCatalog.DEPTHS_REGISTRATIONS.name()) == 0) {
+      if (ConsumerLag.of(admin, group, DepthsTopics.REGISTRATIONS.name()) == 0) {
         return (System.nanoTime() - begin) / 1_000_000;
       }
       Thread.sleep(50);

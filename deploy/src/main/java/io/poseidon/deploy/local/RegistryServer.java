@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Orphan protection. The server is launched through a small {@code /bin/sh} supervisor whose
  * standard input is a pipe held by this JVM: when this JVM dies, even by SIGKILL, the pipe reaches
- * end-of-file and the supervisor stops the server (SIGTERM, then SIGKILL after 10 s). As a second
- * line of defence, {@link #start} looks at a pid file left by a previous run and stops a server
- * process still alive from it.
+ * end-of-file and the supervisor stops the server (SIGTERM, then SIGKILL after 10 s); once the server is
+ * gone nothing of the supervisor is left either. As a second line of defence, {@link #start} looks at
+ * a pid file left by a previous run and stops a server process still alive from it.
  */
 public final class RegistryServer implements AutoCloseable {
 
@@ -59,22 +59,29 @@ public final class RegistryServer implements AutoCloseable {
      * server's pid goes. fd 3 is a copy of our stdin (a pipe whose write end only the parent JVM
      * holds): a background job's stdin is /dev/null in a non-interactive shell, so the watcher reads
      * fd 3 instead; the server gets fd 3 closed so that it never holds the pipe itself.
+     *
+     * On end-of-file the watcher asks the server to stop (SIGTERM) and gives it 10 s before SIGKILL.
+     * The watcher runs in a process group of its own (setsid), so when the server is gone the supervisor
+     * kills that whole group — the watcher and its pending sleep — and nothing of the supervisor outlives
+     * it (a plain "sleep 10" used to be left to PID 1 for ten seconds after every stop). A watcher that
+     * has not reached setsid yet (the server died at once) is killed by its pid: it has no children then.
      */
+    static final String WATCHER_SCRIPT = "while read -r _ <&3; do :; done; kill -TERM \"$1\" 2>/dev/null; sleep 10; "
+            + "kill -0 \"$1\" 2>/dev/null && kill -KILL \"$1\" 2>/dev/null";
+
     static final String SUPERVISOR_SCRIPT = String.join("\n",
             "exec 3<&0",
             "\"$@\" 3<&- </dev/null &",
             "child=$!",
             "echo \"$child\" > \"$POSEIDON_REGISTRY_PIDFILE.tmp\" && mv -f \"$POSEIDON_REGISTRY_PIDFILE.tmp\" \"$POSEIDON_REGISTRY_PIDFILE\"",
             "trap 'kill -TERM \"$child\" 2>/dev/null' TERM INT HUP",
-            "( while read -r _ <&3; do :; done",
-            "  kill -TERM \"$child\" 2>/dev/null",
-            "  sleep 10",
-            "  kill -0 \"$child\" 2>/dev/null && kill -KILL \"$child\" 2>/dev/null ) &",
+            "setsid /bin/sh -c '" + WATCHER_SCRIPT + "' poseidon-registry-watcher \"$child\" &",
             "watcher=$!",
             "exec 3<&-",
             "wait \"$child\"; status=$?",
             "while kill -0 \"$child\" 2>/dev/null; do wait \"$child\"; status=$?; done",
-            "kill \"$watcher\" 2>/dev/null",
+            "kill -KILL \"-$watcher\" 2>/dev/null || kill -KILL \"$watcher\" 2>/dev/null",
+            "wait \"$watcher\" 2>/dev/null",
             "exit $status",
             "");
 
@@ -285,7 +292,8 @@ public final class RegistryServer implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!server.isAlive() || !supervisor.isAlive()) {
-                String code = supervisor.isAlive() ? "" : " with code " + waitForExit(supervisor);
+                // the supervisor ends right after the server (it stops its watcher first) and exits with its code
+                String code = exitsWithin(supervisor, Duration.ofSeconds(2)) ? " with code " + waitForExit(supervisor) : "";
                 throw new LocalStackException("Apicurio Registry exited" + code + " during startup on port " + port
                         + " (log: " + logFile() + "). Last lines of its log:" + System.lineSeparator()
                         + tail(logFile(), logStart, LOG_TAIL_LINES));
@@ -383,6 +391,15 @@ public final class RegistryServer implements AutoCloseable {
                 }
                 LOG.warn("Apicurio Registry process {} is still alive after SIGKILL", handle.pid());
             }
+        }
+    }
+
+    private static boolean exitsWithin(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

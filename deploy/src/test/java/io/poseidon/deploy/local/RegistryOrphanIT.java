@@ -58,6 +58,7 @@ class RegistryOrphanIT {
         long pid = registryPid;
         Clients.await(Duration.ofSeconds(15), "registry process " + pid + " to exit after its parent was killed",
                 () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        assertNothingOutlives(dir.resolve("registry"), "the killed JVM's registry");
 
         // the data directory is usable straight away and kept the broker's data
         try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral(dir));
@@ -66,6 +67,73 @@ class RegistryOrphanIT {
             assertEquals(List.of("v1"), Clients.consume(stack.bootstrapServers(), "after-crash", "before-crash", 1,
                     java.util.Map.of(), false));
         }
+    }
+
+    @Test
+    void nothingOfTheRegistryOutlivesAStop() throws Exception {
+        Path registryDir = dir.resolve("registry");
+        RegistryServer registry = RegistryServer.start(registryDir, 0, RegistryServer.DEFAULT_START_TIMEOUT);
+        assertTrue(processesOf(registryDir).size() >= 3, "supervisor, watcher and server: " + processesOf(registryDir));
+
+        registry.close();
+
+        assertNothingOutlives(registryDir, "a stopped registry");
+    }
+
+    /**
+     * No process of the registry of {@code registryDir} is alive 2 s after it stopped — the supervisor,
+     * its watcher, the server, and whatever they started later (the watcher used to leave a
+     * {@code sleep 10}, adopted by PID 1, behind). They are found by the environment every one of them
+     * inherits from the supervisor ({@code POSEIDON_REGISTRY_PIDFILE} of that directory).
+     */
+    private static void assertNothingOutlives(Path registryDir, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        List<String> left = processesOf(registryDir);
+        while (!left.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("processes of " + what + " still alive 2 s after it stopped: " + left);
+            }
+            Thread.sleep(50);
+            left = processesOf(registryDir);
+        }
+    }
+
+    /** {@code pid command} of every live (not zombie) process whose environment names the registry's pid file. */
+    private static List<String> processesOf(Path registryDir) {
+        byte[] marker = ("POSEIDON_REGISTRY_PIDFILE=" + registryDir.toAbsolutePath().normalize()
+                .resolve(RegistryServer.PID_FILE)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<String> found = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    byte[] environ = Files.readAllBytes(proc.resolve("environ"));
+                    String stat = Files.readString(proc.resolve("stat"));
+                    boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+                    if (!zombie && indexOf(environ, marker) >= 0) {
+                        found.add(proc.getFileName() + " " + RegistryServer.commandLine(Long.parseLong(proc.getFileName()
+                                .toString())));
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // gone meanwhile, or not ours to read
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot list /proc", e);
+        }
+        return found;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.RegistryHome;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
+import io.poseidon.topology.service.ServiceModule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,19 +20,18 @@ import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 /** docs/configuration.md: every config key of a node, where values come from, the command-line flags. */
 final class ConfigurationReference {
 
-  /** Key groups by prefix, in document order. Keys with another prefix are listed last, under their prefix. */
-  private static final Map<String, String> GROUPS = orderedMap(
+  /** The node's key groups by prefix, in document order; each service's keys follow under its own heading. */
+  private static final Map<String, String> NODE_GROUPS = orderedMap(
       "node", "Node",
       "kafka", "Kafka",
       "registry", "Schema registry",
       "streams", "Kafka Streams",
       "topics", "Topic creation",
-      "http", "Gateway (HTTP)",
-      "depths", "depths — service discovery");
+      "http", "Gateway (HTTP)");
 
   private ConfigurationReference() {}
 
-  static String render(List<ConfigDef> definitions) {
+  static String render(List<ServiceModule<?>> services) {
     StringBuilder out = new StringBuilder();
     out.append("# Configuration\n\n");
     out.append("Every setting of a Poseidon node, with its default: the keys of `PoseidonConfig` and of each "
@@ -39,7 +39,8 @@ final class ConfigurationReference {
         + "`./poseidon node` runs a node against the Kafka and registry of its configuration.\n\n");
     sources(out);
     commandLine(out);
-    keys(out, definitions);
+    services(out, services);
+    keys(out, services);
     return out.toString();
   }
 
@@ -96,9 +97,27 @@ final class ConfigurationReference {
         .append(" is `<data-dir>/streams`, whatever the file or the environment say.\n\n");
   }
 
-  private static void keys(StringBuilder out, List<ConfigDef> definitions) {
+  private static void services(StringBuilder out, List<ServiceModule<?>> services) {
+    out.append("## Services\n\n");
+    out.append("What ").append(code(PoseidonConfig.NODE_SERVICES)).append(" can name: the services of this build. "
+        + "A simulator answers commands meant for real participants with made-up results; a node runs one only "
+        + "with ").append(code(PoseidonConfig.NODE_ALLOW_SIMULATORS + "=true")).append(" (`./poseidon dev` sets it).\n\n");
+    Markdown.Table table = new Markdown.Table("Service", "What it does", "Simulator", "Config keys");
+    for (ServiceModule<?> service : services) {
+      table.row(code(service.name()), Markdown.text(service.description()), service.simulator() ? "yes" : "",
+          service.config().configKeys().isEmpty() ? "" : code(service.name() + ".*"));
+    }
+    out.append(table.render()).append('\n');
+  }
+
+  private static void keys(StringBuilder out, List<ServiceModule<?>> services) {
+    Map<String, String> headings = new LinkedHashMap<>(NODE_GROUPS);
+    services.forEach(s -> headings.put(s.name(), s.name() + " — " + s.description()));
+    List<ConfigDef> definitions = new ArrayList<>();
+    definitions.add(PoseidonConfig.CONFIG);
+    services.forEach(s -> definitions.add(s.config()));
     Map<String, List<ConfigKey>> groups = new LinkedHashMap<>();
-    GROUPS.keySet().forEach(prefix -> groups.put(prefix, new ArrayList<>()));
+    headings.keySet().forEach(prefix -> groups.put(prefix, new ArrayList<>()));
     for (ConfigDef definition : definitions) {
       // configKeys() keeps definition order: the order the authors chose, stable from run to run
       for (ConfigKey key : definition.configKeys().values()) {
@@ -110,7 +129,7 @@ final class ConfigurationReference {
       if (keys.isEmpty()) {
         return;
       }
-      out.append("\n### ").append(GROUPS.getOrDefault(prefix, prefix + ".*")).append("\n\n");
+      out.append("\n### ").append(headings.getOrDefault(prefix, prefix + ".*")).append("\n\n");
       Markdown.Table table = new Markdown.Table(
           "Key", "Environment variable", "Type", "Default", "Valid values", "Description");
       for (ConfigKey key : keys) {

@@ -1,20 +1,11 @@
 package io.poseidon.gateway.docs;
 
 import io.poseidon.gateway.node.Services;
-
-import io.poseidon.schemas.depths.InstanceEvent;
-import io.poseidon.schemas.depths.ServiceInstance;
-import io.poseidon.schemas.harbor.Deployment;
-import io.poseidon.schemas.harbor.ServiceDeployments;
-import io.poseidon.topology.catalog.TopicCatalog;
-import io.poseidon.topology.config.PoseidonConfig;
-import io.poseidon.topology.runtime.PoseidonService;
-import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.service.ServiceModule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +24,8 @@ import org.apache.kafka.common.config.ConfigDef;
  * java ... ReferenceDocs [--check] [DIR]   DIR defaults to docs; --check only reports stale files (exit 1)
  * </pre>
  *
- * <p>A new domain adds its envelope (and any record not reachable from it, such as a store's state
- * record) to {@link #EVENT_ROOTS}, its config to {@link #CONFIG_DEFINITIONS} and its service to
- * {@link #services()}.
+ * <p>Everything comes from the service modules of the build ({@link Services}): their config, their
+ * topics, their topologies' stores and their event roots. A new service adds nothing here.
  */
 public final class ReferenceDocs {
 
@@ -48,40 +38,31 @@ public final class ReferenceDocs {
   public static final String TOPICS = "topics.md";
   public static final String EVENTS = "events.md";
 
-  /**
-   * Where the event catalog starts: every record reachable from these is documented. The value
-   * schemas of the catalogued topics are added to these automatically.
-   */
-  public static final List<Schema> EVENT_ROOTS = List.of(
-      InstanceEvent.getClassSchema(),
-      ServiceInstance.getClassSchema(),
-      Deployment.getClassSchema(),
-      ServiceDeployments.getClassSchema());
-
-  /** Every ConfigDef a node reads (the same ones PoseidonCli hands to ConfigSource). */
-  public static final List<ConfigDef> CONFIG_DEFINITIONS = Services.CONFIG_DEFINITIONS;
-
   private ReferenceDocs() {}
 
   /**
-   * Every service of this build, so that their stores are read from their topologies. The serdes do
-   * not change a topology's shape; the registry-less ones need no network.
+   * Where the event catalog starts: every record reachable from these is documented — the modules'
+   * own roots (a store's state record, say); the value schemas of the topics are added automatically.
    */
-  static List<PoseidonService> services() {
-    return Services.all(SerdeFactory.forTopologyTests(), Clock.systemUTC());
+  public static List<Schema> eventRoots() {
+    return Services.modules().stream().flatMap(m -> m.eventRoots().stream()).toList();
   }
 
+  /** Every ConfigDef a node reads (the same ones PoseidonCli hands to ConfigSource). */
+  public static List<ConfigDef> configDefinitions() {
+    return Services.configDefinitions();
+  }
 
   public static String configuration() {
-    return document(ConfigurationReference.render(CONFIG_DEFINITIONS));
+    return document(ConfigurationReference.render(Services.modules()));
   }
 
   public static String topics() {
-    return document(TopicReference.render(TopicCatalog.all(), services()));
+    return document(TopicReference.render(Services.catalog().all(), Services.modules()));
   }
 
   public static String events() {
-    return document(EventCatalog.render(EVENT_ROOTS, TopicCatalog.all()));
+    return document(EventCatalog.render(eventRoots(), Services.catalog().all()));
   }
 
   /** File name → content, in a stable order. */

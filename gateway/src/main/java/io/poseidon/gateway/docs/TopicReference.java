@@ -5,7 +5,8 @@ import static io.poseidon.gateway.docs.Markdown.code;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.errors.DeadLetters;
-import io.poseidon.topology.runtime.PoseidonService;
+import io.poseidon.topology.service.ServiceContext;
+import io.poseidon.topology.service.ServiceModule;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,10 +44,11 @@ final class TopicReference {
     return headers;
   }
 
-  static String render(List<TopicSpec> catalog, List<PoseidonService> services) {
+  static String render(List<TopicSpec> catalog, List<ServiceModule<?>> services) {
     StringBuilder out = new StringBuilder();
     out.append("# Topics\n\n");
-    out.append("Every topic of the platform, from `TopicCatalog`. A node creates the topics of the services it "
+    out.append("Every topic of the platform, declared by the service modules (each owns its topics and a "
+        + "dead-letter topic, and names the topics of others it uses). A node creates the topics of the services it "
         + "runs when it starts, or checks those that exist: another cleanup policy stops the node, another "
         + "partition count is logged as a warning. Values are Avro in Poseidon's wire format "
         + "([ADR 0002](adr/0002-wire-format.md)), their schemas registered as `<topic>-value`; the records are "
@@ -113,7 +115,7 @@ final class TopicReference {
     out.append(table.render()).append('\n');
   }
 
-  private static void internalTopics(StringBuilder out, List<TopicSpec> catalog, List<PoseidonService> services) {
+  private static void internalTopics(StringBuilder out, List<TopicSpec> catalog, List<ServiceModule<?>> services) {
     String prefix = (String) PoseidonConfig.CONFIG.defaultValues().get(PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX);
     out.append("## Streams-internal topics\n\n");
     out.append("Kafka Streams creates these itself; they are not in the catalog. Each service is one Streams "
@@ -129,9 +131,10 @@ final class TopicReference {
     out.append("With the default prefix:\n\n");
 
     Markdown.Table table = new Markdown.Table("Service", "application.id", "Internal topic", "Role");
-    for (PoseidonService service : services) {
+    for (ServiceModule<?> service : services) {
       String applicationId = prefix + service.name();
-      TopologyDescription topology = service.topology().describe();
+      // the serdes do not change a topology's shape; the registry-less ones need no network
+      TopologyDescription topology = service.topology(ServiceContext.defaults()).describe();
       SortedSet<String> stores = new TreeSet<>();
       SortedSet<String> repartitions = new TreeSet<>();
       for (TopologyDescription.Subtopology sub : topology.subtopologies()) {

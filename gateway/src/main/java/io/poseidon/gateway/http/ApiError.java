@@ -1,5 +1,6 @@
 package io.poseidon.gateway.http;
 
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -18,19 +19,29 @@ public final class ApiError {
   }
 
   public static void send(RoutingContext ctx, int status, String code, String message, List<FieldError> details) {
-    if (ctx.response().ended()) {
+    send(ctx.response(), RequestIds.of(ctx), status, code, message, details);
+  }
+
+  /** For answers outside a route (the server's own: a request line too long, headers too large). */
+  static void send(HttpServerResponse response, String requestId, int status, String code, String message,
+      List<FieldError> details) {
+    if (response.ended() || response.headWritten()) {
       return;
     }
+    response
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader(RequestIds.HEADER, requestId)
+        .end(body(status, code, message, details, requestId).encode());
+  }
+
+  static JsonObject body(int status, String code, String message, List<FieldError> details, String requestId) {
     JsonArray detailJson = new JsonArray();
     details.forEach(d -> detailJson.add(new JsonObject().put("field", d.field()).put("message", d.message())));
-    JsonObject body = new JsonObject()
+    return new JsonObject()
         .put("code", code)
         .put("message", message)
         .put("details", detailJson)
-        .put("requestId", RequestIds.of(ctx));
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(body.encode());
+        .put("requestId", requestId);
   }
 }

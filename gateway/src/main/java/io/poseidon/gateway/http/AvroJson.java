@@ -2,6 +2,7 @@ package io.poseidon.gateway.http;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,11 @@ public final class AvroJson {
     }
     for (Schema.Field field : schema.getFields()) {
       String fieldPath = path + field.name();
-      if (!json.containsKey(field.name()) || json.getValue(field.name()) == null && !isNullable(field.schema())) {
+      if (json.containsKey(field.name()) && json.getValue(field.name()) == null && !isNullable(field.schema())) {
+        errors.add(new FieldError(fieldPath, "must not be null"));
+        continue;
+      }
+      if (!json.containsKey(field.name())) {
         if (field.hasDefaultValue()) {
           record.put(field.pos(), SpecificData.getForSchema(schema).deepCopy(field.schema(),
               SpecificData.getForSchema(schema).getDefaultValue(field)));
@@ -88,22 +93,23 @@ public final class AvroJson {
         }
         return fail(errors, path, "must be a string");
       case INT:
-        if (value instanceof Number n && isWhole(n) && n.longValue() >= Integer.MIN_VALUE
-            && n.longValue() <= Integer.MAX_VALUE) {
-          return n.intValue();
+        Long asInt = exactLong(value);
+        if (asInt != null && asInt >= Integer.MIN_VALUE && asInt <= Integer.MAX_VALUE) {
+          return asInt.intValue();
         }
         return fail(errors, path, "must be a whole number (32-bit)");
       case LONG:
-        if (value instanceof Number n && isWhole(n)) {
-          return n.longValue();
+        Long asLong = exactLong(value);
+        if (asLong != null) {
+          return asLong;
         }
-        return fail(errors, path, "must be a whole number");
+        return fail(errors, path, "must be a whole number (64-bit)");
       case DOUBLE:
       case FLOAT:
-        if (value instanceof Number n) {
+        if (value instanceof Number n && Double.isFinite(n.doubleValue())) {
           return schema.getType() == Schema.Type.DOUBLE ? (Object) n.doubleValue() : (Object) n.floatValue();
         }
-        return fail(errors, path, "must be a number");
+        return fail(errors, path, "must be a (finite) number");
       case BOOLEAN:
         if (value instanceof Boolean b) {
           return b;
@@ -147,9 +153,28 @@ public final class AvroJson {
     }
   }
 
-  private static boolean isWhole(Number n) {
-    return n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-        || n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue());
+  /**
+   * The exact whole value of a JSON number that fits 64 bits, else null: {@code 2^64 + 8443} is not
+   * 8443, and {@code 1.5} is not 1.
+   */
+  private static Long exactLong(Object value) {
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue();
+    }
+    if (!(value instanceof Number n)) {
+      return null;
+    }
+    if (n instanceof Double || n instanceof Float) {
+      double d = n.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d) || d != Math.rint(d)) {
+        return null;
+      }
+    }
+    try {
+      return new BigDecimal(n.toString()).longValueExact();
+    } catch (ArithmeticException | NumberFormatException e) {
+      return null;
+    }
   }
 
   private static boolean isNullable(Schema schema) {

@@ -8,9 +8,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -21,30 +18,30 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Produces the gateway's events. Kafka I/O stays off the event loop: {@code send} runs on a small
- * executor (it can block on metadata or on the first schema registration), and the acknowledgement
- * completes the returned future back on the caller's Vert.x context. {@code acks=all} with
- * idempotence: a 202 means the event is durably in Kafka.
+ * Produces the gateway's events. Kafka I/O stays off the event loop: {@code send} (serialization,
+ * and possibly a wait for metadata or buffer space of at most {@code http.publish.max.block.ms}) runs
+ * on a small bounded pool ({@link OffLoop}); when its queue is full the command fails at once with
+ * {@link OffLoop.OverloadedException} (503, Retry-After) instead of queueing without bound. The
+ * acknowledgement completes the returned future back on the caller's Vert.x context.
+ * {@code acks=all} with idempotence: a 202 means the event is durably in Kafka.
  */
 public final class EventPublisher implements AutoCloseable {
 
-  private final Vertx vertx;
   private final Producer<String, SpecificRecord> producer;
-  private final ExecutorService sender;
+  private final OffLoop sender;
 
-  public EventPublisher(Vertx vertx, Producer<String, SpecificRecord> producer) {
-    this.vertx = vertx;
+  public EventPublisher(Vertx vertx, Producer<String, SpecificRecord> producer, int queueCapacity) {
     this.producer = producer;
-    AtomicInteger n = new AtomicInteger();
-    this.sender = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "gateway-producer-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.sender = new OffLoop(vertx, "gateway-producer", 2, queueCapacity);
   }
 
+  /**
+   * The gateway's producer: acks=all, idempotent, lz4, linger 5 ms.
+   *
+   * @param maxBlockMs longest a send waits for metadata or buffer space before it fails (then 503)
+   */
   public static Producer<String, SpecificRecord> createProducer(String bootstrapServers,
-      Map<String, Object> clientOverrides, Serializer<SpecificRecord> values, String clientId) {
+      Map<String, Object> clientOverrides, Serializer<SpecificRecord> values, String clientId, long maxBlockMs) {
     Map<String, Object> props = new HashMap<>(clientOverrides);
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
@@ -52,39 +49,48 @@ public final class EventPublisher implements AutoCloseable {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlockMs);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     return new KafkaProducer<>(props, new StringSerializer(), values);
   }
 
   public Future<RecordMetadata> publish(TopicSpec topic, String key, SpecificRecord value) {
-    Context context = vertx.getOrCreateContext();
+    Context context = Vertx.currentContext();
     Promise<RecordMetadata> promise = Promise.promise();
     ProducerRecord<String, SpecificRecord> record = new ProducerRecord<>(topic.name(), key, value);
+    Runnable complete = () -> {
+      try {
+        producer.send(record, (metadata, error) -> onContext(context, () -> {
+          if (error != null) {
+            promise.fail(error);
+          } else {
+            promise.complete(metadata);
+          }
+        }));
+      } catch (RuntimeException e) {
+        onContext(context, () -> promise.fail(e));
+      }
+    };
     try {
-      sender.execute(() -> {
-        try {
-          producer.send(record, (metadata, error) -> context.runOnContext(v -> {
-            if (error != null) {
-              promise.fail(error);
-            } else {
-              promise.complete(metadata);
-            }
-          }));
-        } catch (RuntimeException e) {
-          context.runOnContext(v -> promise.fail(e));
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      promise.fail(new IllegalStateException("gateway is shutting down"));
+      sender.execute(complete);
+    } catch (RuntimeException e) {
+      promise.fail(e);
     }
     return promise.future();
   }
 
+  private static void onContext(Context context, Runnable action) {
+    if (context == null) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
   @Override
   public void close() {
-    sender.shutdown();
+    sender.close();
     producer.close(Duration.ofSeconds(10));
   }
 }

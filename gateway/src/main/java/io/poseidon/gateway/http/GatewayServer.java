@@ -1,25 +1,43 @@
 package io.poseidon.gateway.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.io.IOException;
-import java.io.InputStream;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.PlatformHandler;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.validation.ValidatorException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Vert.x HTTP server of a node: request ids, body limits, the one JSON error shape, health and
- * readiness (separate from the API), Prometheus metrics at {@code /metrics}, the OpenAPI contract at
- * {@code /openapi.yaml}, and the API routes each service mounts.
+ * The Vert.x HTTP server of a node, built from its contract ({@link ApiContract}): every route is an
+ * operation of the OpenAPI document, bound by operationId, and its request (parameters, body) is
+ * validated against the document before the handler runs. Around the routes, for every request:
+ * request ids, metrics, 501 for methods HTTP does not define, 405 with {@code Allow} for another
+ * method of a known path, body limits, 415 for a body that is not JSON, strict JSON parsing, and one
+ * failure handler answering the one JSON error shape — the server's own 400/414/431 included.
+ * Health, readiness, metrics and the contract itself are separate from the API routes.
  */
 public final class GatewayServer {
 
@@ -37,61 +55,151 @@ public final class GatewayServer {
     boolean failed();
   }
 
+  /**
+   * One service of the build as the gateway binds it: its routes, or null when this node does not
+   * run it (its operations then answer 404 {@code service_not_running}).
+   */
+  public record Binding(String service, String fragment, ServiceRoutes routes) {}
+
   private GatewayServer() {}
 
-  public static Router router(Vertx vertx, String nodeId, Status status, PrometheusMeterRegistry metrics,
-      int maxBodyBytes, List<Consumer<Router>> routes) {
-    Router router = Router.router(vertx);
-    router.route().handler(RequestIds::assign);
-    router.route().handler(ctx -> HttpMetrics.time(ctx, metrics));
+  /** Everything a router is made of; one router per event loop shares it. */
+  public record Setup(ApiContract contract, OpenAPIContract resolved, String nodeId, Status status,
+      PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings) {}
 
-    router.get("/health").handler(ctx -> {
-      boolean failed = status.failed();
-      Responses.json(ctx, failed ? 503 : 200, new JsonObject()
-          .put("status", failed ? "DOWN" : "UP").put("node", nodeId).put("services", status.services()));
-    });
-    router.get("/ready").handler(ctx -> {
-      boolean ready = status.ready();
-      Responses.json(ctx, ready ? 200 : 503, new JsonObject()
-          .put("status", ready ? "READY" : "NOT_READY").put("node", nodeId).put("services", status.services()));
-    });
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
-    Buffer openapi = resource("openapi.yaml");
-    router.get("/openapi.yaml").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/yaml").end(openapi));
+  public static Router router(Vertx vertx, Setup setup) {
+    ApiContract contract = setup.contract();
+    RouterBuilder builder = RouterBuilder.create(vertx, setup.resolved(), RequestExtractor.withBodyHandler());
+    // platform handlers first (Vert.x Web runs them before a body is read): ids, metrics, method checks
+    builder.rootHandler(platform(RequestIds::assign));
+    builder.rootHandler(platform(ctx -> HttpMetrics.time(ctx, setup.metrics())));
+    builder.rootHandler(platform(ctx -> methodOf(ctx, contract)));
+    builder.rootHandler(BodyHandler.create(false).setBodyLimit(setup.maxBodyBytes()));
+    builder.rootHandler(Bodies::check);
 
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
-    routes.forEach(r -> r.accept(router));
+    Set<String> bound = new LinkedHashSet<>();
+    ServiceRoutes.Operations operations = (operationId, handler) -> {
+      OpenAPIRoute route = builder.getRoute(operationId);
+      if (route == null) {
+        throw new IllegalStateException("no operation " + operationId + " in the contract (openapi/*.yaml)");
+      }
+      if (!bound.add(operationId)) {
+        throw new IllegalStateException("operation " + operationId + " is bound twice");
+      }
+      route.addHandler(handler);
+    };
+    bindNodeOperations(operations, setup);
+    for (Binding binding : setup.bindings()) {
+      if (binding.routes() != null) {
+        binding.routes().bind(operations);
+      } else {
+        for (String operationId : contract.operationsOf(binding.fragment())) {
+          operations.on(operationId, ctx -> ApiError.send(ctx, 404, "service_not_running", binding.service()
+              + " does not run on node " + setup.nodeId() + " (see node.services and GET /ready)"));
+        }
+      }
+    }
+    List<String> unbound = new ArrayList<>(contract.operationIds());
+    unbound.removeAll(bound);
+    if (!unbound.isEmpty()) {
+      throw new IllegalStateException("operations of the contract without a handler: " + unbound);
+    }
 
+    Router router = builder.createRouter();
     router.route().last().handler(ctx -> ApiError.send(ctx, 404, "not_found",
         "no route for " + ctx.request().method() + " " + ctx.request().path() + " (see /openapi.yaml)"));
-    router.errorHandler(405, ctx -> ApiError.send(ctx, 405, "method_not_allowed",
-        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(400, GatewayServer::badRequest);
     router.errorHandler(413, ctx -> ApiError.send(ctx, 413, "body_too_large",
-        "the request body is larger than " + maxBodyBytes + " bytes"));
+        "the request body is larger than " + setup.maxBodyBytes() + " bytes (http.max.body.bytes)"));
     router.errorHandler(500, ctx -> {
-      log.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      log.error("Request {} {} failed (request id {})", ctx.request().method(), ctx.request().path(),
+          RequestIds.of(ctx), ctx.failure());
       ApiError.send(ctx, 500, "internal_error", "unexpected error; see the node log for request id "
           + RequestIds.of(ctx));
     });
     return router;
   }
 
-  public static Future<HttpServer> listen(Vertx vertx, Router router, String host, int port) {
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
-        .requestHandler(router)
-        .listen();
+  /** A handler Vert.x Web may run before the body handler. */
+  private static Handler<RoutingContext> platform(Handler<RoutingContext> handler) {
+    return new PlatformHandler() {
+      @Override
+      public void handle(RoutingContext ctx) {
+        handler.handle(ctx);
+      }
+    };
   }
 
-  private static Buffer resource(String name) {
-    try (InputStream in = GatewayServer.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " missing from the classpath");
-      }
-      return Buffer.buffer(in.readAllBytes());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + name, e);
+  private static void bindNodeOperations(ServiceRoutes.Operations operations, Setup setup) {
+    Status status = setup.status();
+    operations.on("health", ctx -> {
+      boolean failed = status.failed();
+      Responses.json(ctx, failed ? 503 : 200, new JsonObject()
+          .put("status", failed ? "DOWN" : "UP").put("node", setup.nodeId()).put("services", status.services()));
+    });
+    operations.on("ready", ctx -> {
+      boolean ready = status.ready();
+      Responses.json(ctx, ready ? 200 : 503, new JsonObject()
+          .put("status", ready ? "READY" : "NOT_READY").put("node", setup.nodeId()).put("services", status.services()));
+    });
+    operations.on("metrics", ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(setup.metrics().scrape()));
+    Buffer yaml = Buffer.buffer(setup.contract().yaml());
+    operations.on("openapi", ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(yaml));
+  }
+
+  /** 501 for a method HTTP does not define; 405 with Allow for a known path that has no such method. */
+  private static void methodOf(RoutingContext ctx, ApiContract contract) {
+    if (!ApiContract.isKnownMethod(ctx.request().method())) {
+      ApiError.send(ctx, 501, "method_not_implemented", "the gateway does not implement the method "
+          + ctx.request().method().name());
+      return;
     }
+    Set<String> allowed = contract.methodsOf(ctx.request().path()).orElse(null);
+    if (allowed != null && !allowed.contains(ctx.request().method().name())) {
+      ctx.response().putHeader("Allow", String.join(", ", allowed));
+      ApiError.send(ctx, 405, "method_not_allowed", ctx.request().method().name() + " is not allowed on "
+          + ctx.request().path() + "; allowed: " + String.join(", ", allowed));
+      return;
+    }
+    ctx.next();
+  }
+
+  private static void badRequest(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof HttpException http && http.getCause() instanceof ValidatorException invalid) {
+      ApiError.send(ctx, 400, "validation_failed", "the request does not follow the contract (/openapi.yaml)",
+          ContractErrors.of(invalid));
+    } else {
+      ApiError.send(ctx, 400, "bad_request", "the request cannot be read: "
+          + (failure == null || failure.getMessage() == null ? "malformed path, query or headers" : failure.getMessage()));
+    }
+  }
+
+  /**
+   * The server's own answer to requests it cannot even parse (request line too long 414, headers too
+   * large 431, malformed 400): the one JSON error shape with a request id, then the connection closes.
+   */
+  static final Handler<HttpServerRequest> INVALID_REQUEST = request -> {
+    DecoderResult result = request.decoderResult();
+    Throwable cause = result == null ? null : result.cause();
+    int status = 400;
+    String code = "bad_request";
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      code = "uri_too_long";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      code = "headers_too_large";
+    }
+    ApiError.send(request.response().putHeader("Connection", "close"), UUID.randomUUID().toString(), status, code,
+        "the server cannot read the request: " + (cause == null ? "malformed" : cause.getMessage()), List.of());
+  };
+
+  public static Future<HttpServer> listen(Vertx vertx, Router router, String host, int port) {
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
+        .invalidRequestHandler(INVALID_REQUEST)
+        .requestHandler(router)
+        .listen();
   }
 }

@@ -1,47 +1,38 @@
 package io.poseidon.gateway.http;
 
 import io.poseidon.processors.forge.ForgeQueries;
+import io.poseidon.processors.forge.ForgeTopics;
 import io.poseidon.processors.forge.ForgeValidation;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.forge.PipelineCommand;
 import io.poseidon.schemas.forge.PipelineRunCancelRequested;
 import io.poseidon.schemas.forge.PipelineRunRequested;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.events.EventMetas;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.Map;
 
-/** forge over HTTP: request and cancel pipeline runs, read a run with its stages. */
-public final class PipelineRoutes {
+/** forge over HTTP (operations of openapi/forge.yaml): request and cancel pipeline runs, read a run. */
+public final class PipelineRoutes implements ServiceRoutes {
 
-  private final EventPublisher publisher;
-  private final Responses responses;
-  private final Supplier<ForgeQueries> queries;
-  private final Clock clock;
+  private final RouteContext<ForgeQueries> context;
 
-  public PipelineRoutes(EventPublisher publisher, Responses responses, Supplier<ForgeQueries> queries, Clock clock) {
-    this.publisher = publisher;
-    this.responses = responses;
-    this.queries = queries;
-    this.clock = clock;
+  public PipelineRoutes(RouteContext<ForgeQueries> context) {
+    this.context = context;
   }
 
-  public void mount(Router router) {
-    router.post("/api/v1/pipeline-runs").handler(this::request);
-    router.get("/api/v1/pipeline-runs/:runId").handler(this::get);
-    router.post("/api/v1/pipeline-runs/:runId/cancel").handler(this::cancel);
+  @Override
+  public void bind(Operations operations) {
+    operations.on("requestPipelineRun", this::request);
+    operations.on("getPipelineRun", this::get);
+    operations.on("cancelPipelineRun", this::cancel);
   }
 
   private void request(RoutingContext ctx) {
-    JsonObject body = Commands.jsonBody(ctx);
-    if (body == null) {
-      return;
-    }
+    JsonObject body = Commands.body(ctx);
     List<FieldError> errors = new ArrayList<>();
     if (body.containsKey("runId")) {
       errors.add(new FieldError("runId", "is assigned by the gateway; use an Idempotency-Key header to retry safely"));
@@ -50,34 +41,55 @@ public final class PipelineRoutes {
     PipelineRunRequested requested = AvroJson.toRecord(body.copy().put("runId", runId),
         PipelineRunRequested.getClassSchema(), errors);
     if (requested != null) {
-      ForgeValidation.check(requested).forEach((f, m) -> errors.add(new FieldError(f, m)));
+      errors.addAll(Commands.errors(ForgeValidation.check(requested)));
     }
-    if (!errors.isEmpty()) {
-      ApiError.send(ctx, 400, "validation_failed", "the pipeline run request is not valid", errors);
+    if (!Commands.valid(ctx, "the pipeline run request", errors)) {
       return;
     }
     EventMeta meta = EventMetas.first("forge.PipelineRunRequested", "gateway", Commands.actor(ctx),
-        Commands.traceparent(ctx), clock);
-    responses.accepted(ctx, meta, publisher.publish(TopicCatalog.FORGE_PIPELINE_COMMANDS, runId,
+        Commands.traceparent(ctx), context.clock());
+    context.responses().accepted(ctx, meta, context.publisher().publish(ForgeTopics.PIPELINE_COMMANDS, runId,
         new PipelineCommand(meta, requested)), ack -> ack.put("runId", runId));
   }
 
+  /** 404 for a run forge does not know, 409 for one that finished; else the cancel goes to forge. */
   private void cancel(RoutingContext ctx) {
     String runId = ctx.pathParam("runId");
-    JsonObject body = Commands.optionalJsonBody(ctx);
-    if (body == null) {
+    if (!validId(ctx, runId)) {
       return;
     }
-    String reason = body.getValue("reason") instanceof String r ? r : null;
-    EventMeta meta = EventMetas.first("forge.PipelineRunCancelRequested", "gateway", Commands.actor(ctx),
-        Commands.traceparent(ctx), clock);
-    responses.accepted(ctx, meta, publisher.publish(TopicCatalog.FORGE_PIPELINE_COMMANDS, runId,
-        new PipelineCommand(meta, new PipelineRunCancelRequested(runId, reason))), ack -> ack.put("runId", runId));
+    String reason = Commands.body(ctx).getString("reason");
+    context.responses().onOwner(ctx, () -> context.queries().get().run(runId), found -> {
+      if (found.isEmpty()) {
+        ApiError.send(ctx, 404, "pipeline_run_not_found", notFoundMessage(runId));
+      } else if (ForgeQueries.isFinished(found.get())) {
+        ApiError.send(ctx, 409, "pipeline_run_finished", "pipeline run " + runId + " already finished "
+            + found.get().getStatus() + ": there is nothing to cancel",
+            List.of(new FieldError("status", found.get().getStatus().name())));
+      } else {
+        EventMeta meta = EventMetas.first("forge.PipelineRunCancelRequested", "gateway", Commands.actor(ctx),
+            Commands.traceparent(ctx), context.clock());
+        context.responses().accepted(ctx, meta, context.publisher().publish(ForgeTopics.PIPELINE_COMMANDS, runId,
+            new PipelineCommand(meta, new PipelineRunCancelRequested(runId, reason))), ack -> ack.put("runId", runId));
+      }
+    });
   }
 
   private void get(RoutingContext ctx) {
     String runId = ctx.pathParam("runId");
-    responses.answerFound(ctx, queries.get().run(runId), "pipeline_run_not_found",
-        "no pipeline run " + runId + " (it may take a moment to appear after the 202)", AvroJson::toJson);
+    if (validId(ctx, runId)) {
+      context.responses().lookup(ctx, () -> context.queries().get().run(runId), "pipeline_run_not_found",
+          notFoundMessage(runId), AvroJson::toJson);
+    }
+  }
+
+  private static boolean validId(RoutingContext ctx, String runId) {
+    Map<String, String> problems = new LinkedHashMap<>();
+    ForgeValidation.checkRunId(runId, problems);
+    return Commands.valid(ctx, "the path", Commands.errors(problems));
+  }
+
+  private static String notFoundMessage(String runId) {
+    return "no pipeline run " + runId + " (it may take a moment to appear after the 202)";
   }
 }

@@ -3,24 +3,32 @@ package io.poseidon.gateway.http;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Forwards a request to the node that owns the key (interactive queries: Kafka Streams'
- * {@code application.server} of that node) and relays its answer. A forwarded request carries
- * {@code X-Poseidon-Forwarded-By}; a node that receives a forwarded request for a key it does not own
- * answers 503 (ownership is moving) rather than forwarding again, so requests never loop.
+ * {@code application.server} of that node) and relays its answer. The forwarded request keeps what
+ * the caller said about itself — actor, trace context, request id, idempotency key — so the owner acts
+ * and logs exactly as if it had been called directly. It carries {@code X-Poseidon-Forwarded-By}; a
+ * node that receives a forwarded request for a key it does not own answers 503 (ownership is moving)
+ * rather than forwarding again, so requests never loop.
  */
 public final class QueryForwarder {
 
   public static final String FORWARDED_BY = "X-Poseidon-Forwarded-By";
   public static final String SERVED_BY = "X-Poseidon-Served-By";
+
+  /** Request headers that travel with a forwarded request. */
+  static final List<String> FORWARDED_HEADERS = List.of(Commands.ACTOR_HEADER, "traceparent", "tracestate",
+      IdempotentIds.HEADER, "Content-Type", "Accept");
+  /** Response headers relayed back to the caller. */
+  static final List<String> RELAYED_HEADERS = List.of("Content-Type", SERVED_BY, "Retry-After", "Allow");
 
   private final HttpClient client;
   private final String nodeId;
@@ -37,19 +45,24 @@ public final class QueryForwarder {
 
   public void forward(RoutingContext ctx, HostInfo owner) {
     if (wasForwarded(ctx)) {
+      ctx.response().putHeader("Retry-After", "1");
       ApiError.send(ctx, 503, "owner_moving", "the owner of this key is changing; retry shortly");
       return;
     }
-    HttpMethod method = ctx.request().method();
     RequestOptions options = new RequestOptions()
-        .setMethod(method)
+        .setMethod(ctx.request().method())
         .setHost(owner.host())
         .setPort(owner.port())
         .setURI(ctx.request().uri())
         .setTimeout(5_000)
         .putHeader(FORWARDED_BY, nodeId)
-        .putHeader(RequestIds.HEADER, RequestIds.of(ctx))
-        .putHeader("Content-Type", "application/json");
+        .putHeader(RequestIds.HEADER, RequestIds.of(ctx));
+    for (String header : FORWARDED_HEADERS) {
+      String value = ctx.request().getHeader(header);
+      if (value != null) {
+        options.putHeader(header, value);
+      }
+    }
     Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     client.request(options)
         .compose(req -> req.send(body))
@@ -60,17 +73,11 @@ public final class QueryForwarder {
 
   private static Void relay(RoutingContext ctx, HttpClientResponse resp, Buffer body) {
     ctx.response().setStatusCode(resp.statusCode());
-    String contentType = resp.getHeader("Content-Type");
-    if (contentType != null) {
-      ctx.response().putHeader("Content-Type", contentType);
-    }
-    String servedBy = resp.getHeader(SERVED_BY);
-    if (servedBy != null) {
-      ctx.response().putHeader(SERVED_BY, servedBy);
-    }
-    String retryAfter = resp.getHeader("Retry-After");
-    if (retryAfter != null) {
-      ctx.response().putHeader("Retry-After", retryAfter);
+    for (String header : RELAYED_HEADERS) {
+      String value = resp.getHeader(header);
+      if (value != null) {
+        ctx.response().putHeader(header, value);
+      }
     }
     ctx.response().end(body);
     return null;

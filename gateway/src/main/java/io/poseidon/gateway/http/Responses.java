@@ -3,37 +3,51 @@ package io.poseidon.gateway.http;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.topology.query.QueryResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** How every route answers a command (202 after Kafka acknowledged it) and a query (local, forward, 503). */
+/**
+ * How every route answers, written once. A command: 202 once Kafka acknowledged it, 413 when the event
+ * is larger than Kafka takes, 503 with Retry-After when Kafka or the gateway cannot take it now. A
+ * query: the store read and the Avro→JSON rendering run off the event loop on one bounded pool, then
+ * 200 from the local store, the request forwarded to the owning node, or 503 with Retry-After while the
+ * store is not queryable (the service is starting, rebalancing or restoring).
+ */
 public final class Responses {
 
   private static final Logger log = LoggerFactory.getLogger(Responses.class);
 
   private final String nodeId;
   private final QueryForwarder forwarder;
+  private final OffLoop queries;
 
-  public Responses(String nodeId, QueryForwarder forwarder) {
+  public Responses(String nodeId, QueryForwarder forwarder, OffLoop queries) {
     this.nodeId = nodeId;
     this.forwarder = forwarder;
+    this.queries = queries;
   }
 
   /**
    * 202 with the event id, the correlation id and the position of the event in Kafka once the
-   * broker acknowledged it; 503 when Kafka did not take it (nothing was written, safe to retry).
+   * broker acknowledged it; nothing was written on any other answer.
    */
   public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent) {
     accepted(ctx, meta, sent, ack -> ack);
   }
 
   /** As {@link #accepted(RoutingContext, EventMeta, Future)}, with command-specific fields added. */
-  public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent,
-      java.util.function.UnaryOperator<JsonObject> extra) {
+  public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent, UnaryOperator<JsonObject> extra) {
     sent.onSuccess(md -> json(ctx, 202, extra.apply(new JsonObject()
             .put("eventId", meta.getEventId())
             .put("correlationId", meta.getCorrelationId())
@@ -41,36 +55,106 @@ public final class Responses {
             .put("position", new JsonObject()
                 .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset())))))
         .onFailure(err -> {
-          log.warn("Could not produce {} {}: {}", meta.getType(), meta.getEventId(), err.toString());
-          ctx.response().putHeader("Retry-After", "1");
-          ApiError.send(ctx, 503, "kafka_unavailable", "the event could not be written to Kafka: " + err.getMessage());
+          if (causedBy(err, RecordTooLargeException.class)) {
+            ApiError.send(ctx, 413, "event_too_large", "the event is larger than Kafka accepts ("
+                + err.getMessage() + "); send less", List.of(new FieldError("body", "too large as an event")));
+            return;
+          }
+          if (!(err instanceof OffLoop.OverloadedException)) {
+            log.warn("Could not produce {} {}: {}", meta.getType(), meta.getEventId(), err.toString());
+          }
+          unavailable(ctx, err instanceof OffLoop.OverloadedException ? "overloaded" : "kafka_unavailable",
+              "the event could not be written to Kafka: " + err.getMessage());
         });
   }
 
-  /** Answers from the local store, forwards to the owning node, or 503 with Retry-After. */
-  public <T> void answer(RoutingContext ctx, QueryResult<T> result, Function<T, JsonObject> render) {
+  /** Answers a query: its read and rendering run off the event loop. */
+  public <T> void query(RoutingContext ctx, Callable<QueryResult<T>> query, Function<T, JsonObject> render) {
+    queries.submit(() -> rendered(query.call(), render))
+        .onSuccess(answer -> answer(ctx, answer))
+        .onFailure(err -> failed(ctx, err));
+  }
+
+  /** As {@link #query}, for a lookup: 404 with {@code notFoundCode} when the owner has no such entity. */
+  public <T> void lookup(RoutingContext ctx, Callable<QueryResult<Optional<T>>> query, String notFoundCode,
+      String notFoundMessage, Function<T, JsonObject> render) {
+    queries.submit(() -> {
+      QueryResult<Optional<T>> result = query.call();
+      if (result instanceof QueryResult.Local<Optional<T>> local && local.value().isEmpty()) {
+        return null;
+      }
+      return rendered(result, found -> render.apply(found.get()));
+    }).onSuccess(answer -> {
+      if (answer == null) {
+        ApiError.send(ctx, 404, notFoundCode, notFoundMessage);
+      } else {
+        answer(ctx, answer);
+      }
+    }).onFailure(err -> failed(ctx, err));
+  }
+
+  /**
+   * For a command that depends on the owner's state (a heartbeat, a cancel): reads it off the event
+   * loop; on the owner, {@code then} decides on the event loop; elsewhere the request is forwarded to
+   * the owner; 503 while nobody can answer.
+   */
+  public <T> void onOwner(RoutingContext ctx, Callable<QueryResult<T>> query, Handler<T> then) {
+    queries.submit(query).onSuccess(result -> {
+      if (result instanceof QueryResult.Local<T> local) {
+        then.handle(local.value());
+      } else {
+        answer(ctx, new Answer(result, null));
+      }
+    }).onFailure(err -> failed(ctx, err));
+  }
+
+  /** A query's result, rendered when local (on the worker). */
+  private record Answer(QueryResult<?> result, Buffer body) {}
+
+  private <T> Answer rendered(QueryResult<T> result, Function<T, JsonObject> render) {
     if (result instanceof QueryResult.Local<T> local) {
-      ctx.response().putHeader(QueryForwarder.SERVED_BY, nodeId);
-      json(ctx, 200, render.apply(local.value()).put("servedBy", nodeId));
-    } else if (result instanceof QueryResult.Remote<T> remote) {
+      return new Answer(result, render.apply(local.value()).put("servedBy", nodeId).toBuffer());
+    }
+    return new Answer(result, null);
+  }
+
+  private void answer(RoutingContext ctx, Answer answer) {
+    if (answer.result() instanceof QueryResult.Local<?>) {
+      ctx.response().setStatusCode(200).putHeader(QueryForwarder.SERVED_BY, nodeId)
+          .putHeader("Content-Type", "application/json").end(answer.body());
+    } else if (answer.result() instanceof QueryResult.Remote<?> remote) {
       forwarder.forward(ctx, remote.owner());
-    } else if (result instanceof QueryResult.Unavailable<T> unavailable) {
-      ctx.response().putHeader("Retry-After", "1");
-      ApiError.send(ctx, 503, "not_ready", unavailable.reason());
+    } else if (answer.result() instanceof QueryResult.Unavailable<?> unavailable) {
+      unavailable(ctx, "not_ready", unavailable.reason());
     }
   }
 
-  /** As {@link #answer}, for a lookup: 404 with {@code notFoundCode} when the owner has no such entity. */
-  public <T> void answerFound(RoutingContext ctx, QueryResult<java.util.Optional<T>> result, String notFoundCode,
-      String notFoundMessage, Function<T, JsonObject> render) {
-    if (result instanceof QueryResult.Local<java.util.Optional<T>> local && local.value().isEmpty()) {
-      ApiError.send(ctx, 404, notFoundCode, notFoundMessage);
-      return;
+  private static void failed(RoutingContext ctx, Throwable err) {
+    if (err instanceof RouteContext.NotReadyException) {
+      unavailable(ctx, "not_ready", err.getMessage());
+    } else if (err instanceof OffLoop.OverloadedException) {
+      unavailable(ctx, "overloaded", err.getMessage());
+    } else {
+      ctx.fail(err);
     }
-    answer(ctx, result, found -> render.apply(found.get()));
+  }
+
+  /** 503 with Retry-After: nothing happened, the same request may succeed in a moment. */
+  public static void unavailable(RoutingContext ctx, String code, String message) {
+    ctx.response().putHeader("Retry-After", "1");
+    ApiError.send(ctx, 503, code, message);
   }
 
   public static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

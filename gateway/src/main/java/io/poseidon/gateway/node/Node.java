@@ -1,28 +1,5 @@
 package io.poseidon.gateway.node;
 
-import io.poseidon.gateway.http.NodeRoutes;
-import io.poseidon.gateway.http.EventPublisher;
-import io.poseidon.gateway.http.GatewayServer;
-import io.poseidon.gateway.http.QueryForwarder;
-import io.poseidon.gateway.http.Responses;
-import io.poseidon.processors.current.CurrentQueries;
-import io.poseidon.processors.current.CurrentService;
-import io.poseidon.processors.depths.DepthsConfig;
-import io.poseidon.processors.depths.DepthsQueries;
-import io.poseidon.processors.depths.DepthsService;
-import io.poseidon.processors.forge.ForgeQueries;
-import io.poseidon.processors.forge.ForgeService;
-import io.poseidon.processors.harbor.HarborQueries;
-import io.poseidon.processors.harbor.HarborService;
-import io.poseidon.topology.catalog.TopicProvisioner;
-import io.poseidon.topology.catalog.TopicSpec;
-import io.poseidon.topology.config.ConfigSource;
-import io.poseidon.topology.config.PoseidonConfig;
-import io.poseidon.topology.query.StoreQueries;
-import io.poseidon.topology.runtime.PoseidonService;
-import io.poseidon.topology.runtime.ServiceRuntime;
-import io.poseidon.topology.serde.SerdeFactory;
-import io.poseidon.topology.streams.StreamsDefaults;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -31,17 +8,35 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.poseidon.gateway.http.ApiContract;
+import io.poseidon.gateway.http.EventPublisher;
+import io.poseidon.gateway.http.GatewayServer;
+import io.poseidon.gateway.http.OffLoop;
+import io.poseidon.gateway.http.QueryForwarder;
+import io.poseidon.gateway.http.Responses;
+import io.poseidon.gateway.http.RouteContext;
+import io.poseidon.topology.catalog.TopicProvisioner;
+import io.poseidon.topology.catalog.TopicSpec;
+import io.poseidon.topology.config.ConfigSource;
+import io.poseidon.topology.config.PoseidonConfig;
+import io.poseidon.topology.query.StoreQueries;
+import io.poseidon.topology.runtime.ServiceRuntime;
+import io.poseidon.topology.serde.RegistryRules;
+import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.service.ServiceContext;
+import io.poseidon.topology.streams.StreamsDefaults;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.vertx.openapi.contract.OpenAPIContract;
 import java.time.Clock;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,19 +44,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One Poseidon node: the Vert.x gateway plus the services named in {@code node.services}, each a
- * Kafka Streams topology run through {@link ServiceRuntime}. Start-up order: check Kafka and the
- * registry (clear errors when they are not there), create or verify the catalogued topics, bind
- * HTTP (so {@code application.server} names the real port), start the services. {@code /ready}
- * turns 200 when every service is RUNNING.
+ * Kafka Streams topology run through {@link ServiceRuntime}. Start-up order: check the services asked
+ * for, the registry (and its compatibility rule) and Kafka (clear errors when they are not there),
+ * create or verify the topics of the services it runs, bind HTTP (so {@code application.server}
+ * names the real port), start the services. {@code /ready} turns 200 when every service is RUNNING;
+ * until a service runs, its queries answer 503.
  */
 public final class Node implements AutoCloseable {
 
@@ -72,47 +68,68 @@ public final class Node implements AutoCloseable {
   private final Admin admin;
   private final EventPublisher publisher;
   private final QueryForwarder forwarder;
+  private final OffLoop queryPool;
   private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
+  private final Map<String, QueryHolder<?>> queryHolders = new LinkedHashMap<>();
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> meterBinders = new ArrayList<>();
-  private HttpServer server;
-  private volatile DepthsQueries depthsQueries;
-  private volatile HarborQueries harborQueries;
-  private volatile ForgeQueries forgeQueries;
-  private volatile CurrentQueries currentQueries;
+  private final List<String> deployments = new ArrayList<>();
+  private int httpPort = -1;
 
-  private Node(PoseidonConfig config, Vertx vertx, Admin admin, EventPublisher publisher, QueryForwarder forwarder) {
+  /** A service's query facade, set once its Streams client exists; until then queries answer 503. */
+  private static final class QueryHolder<Q> {
+    private final String service;
+    private volatile Q queries;
+
+    QueryHolder(String service) {
+      this.service = service;
+    }
+
+    Q get() {
+      Q q = queries;
+      if (q == null) {
+        throw new RouteContext.NotReadyException(service + " is starting; its stores are not queryable yet");
+      }
+      return q;
+    }
+  }
+
+  private Node(PoseidonConfig config, Vertx vertx, Admin admin, EventPublisher publisher, QueryForwarder forwarder,
+      OffLoop queryPool) {
     this.config = config;
     this.vertx = vertx;
     this.admin = admin;
     this.publisher = publisher;
     this.forwarder = forwarder;
+    this.queryPool = queryPool;
   }
 
   public static Node start(ConfigSource source) {
     PoseidonConfig config = new PoseidonConfig(source);
+    List<GatewayService<?>> running = servicesToRun(config);
     Clock clock = Clock.systemUTC();
-    checkRegistry(config.registryUrl());
+    RegistryRules.ensureCompatibility(config.registryUrl(), config.getString(PoseidonConfig.REGISTRY_COMPATIBILITY));
     Admin admin = Admin.create(adminProps(config));
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.httpEventLoops())));
     Node node = null;
     try {
       checkKafka(admin, config.bootstrapServers());
       SerdeFactory serdes = SerdeFactory.apicurio(config.registryUrl());
-      List<PoseidonService> services = new ArrayList<>();
-      for (String name : new LinkedHashSet<>(config.services())) {
-        services.add(Services.create(name, serdes, source, clock));
-      }
       Set<TopicSpec> topics = new LinkedHashSet<>();
-      services.forEach(s -> topics.addAll(s.topics()));
+      running.forEach(s -> topics.addAll(s.module().topics()));
+      RegistryRules.registerValueSchemas(config.registryUrl(), valueSchemas(topics));
       new TopicProvisioner(admin, config.getShort(PoseidonConfig.TOPICS_REPLICATION_FACTOR),
           config.getInt(PoseidonConfig.TOPICS_PARTITIONS)).ensure(topics, Duration.ofSeconds(60));
 
       EventPublisher publisher = new EventPublisher(vertx, EventPublisher.createProducer(config.bootstrapServers(),
-          config.kafkaClientOverrides(), serdes.anyValueSerializer(), "poseidon-gateway-" + config.nodeId()));
-      node = new Node(config, vertx, admin, publisher, new QueryForwarder(vertx, config.nodeId()));
-      node.startHttp(source, clock);
-      node.startServices(services, clock);
+          config.kafkaClientOverrides(), serdes.anyValueSerializer(), "poseidon-gateway-" + config.nodeId(),
+          config.getLong(PoseidonConfig.HTTP_PUBLISH_MAX_BLOCK_MS)), config.getInt(PoseidonConfig.HTTP_PUBLISH_QUEUE_CAPACITY));
+      OffLoop queryPool = new OffLoop(vertx, "gateway-queries", config.getInt(PoseidonConfig.HTTP_QUERY_THREADS),
+          config.getInt(PoseidonConfig.HTTP_PUBLISH_QUEUE_CAPACITY));
+      node = new Node(config, vertx, admin, publisher, new QueryForwarder(vertx, config.nodeId()), queryPool);
+      ServiceContext context = new ServiceContext(serdes, source, clock);
+      node.startHttp(running, context);
+      node.startServices(running, context);
       return node;
     } catch (RuntimeException e) {
       if (node != null) {
@@ -125,6 +142,37 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /** The services of {@code node.services}, each once; simulators only with {@code node.allow-simulators}. */
+  static List<GatewayService<?>> servicesToRun(PoseidonConfig config) {
+    List<GatewayService<?>> running = new ArrayList<>();
+    for (String name : new LinkedHashSet<>(config.services())) {
+      GatewayService<?> service = Services.named(name);
+      if (service.module().simulator() && !config.allowSimulators()) {
+        throw new ConfigException(PoseidonConfig.NODE_SERVICES, name, name + " is a simulator ("
+            + service.module().description() + "): it would answer real commands with made-up results. Set "
+            + PoseidonConfig.NODE_ALLOW_SIMULATORS + "=true (" + ConfigSource.envName(PoseidonConfig.NODE_ALLOW_SIMULATORS)
+            + ") to run it on purpose; ./poseidon dev does");
+      }
+      running.add(service);
+    }
+    if (running.isEmpty()) {
+      throw new ConfigException(PoseidonConfig.NODE_SERVICES, "", "name at least one service; available: "
+          + Services.names());
+    }
+    return running;
+  }
+
+  /** The Avro value schema of each topic that has one (dead letters keep raw bytes). */
+  static Map<String, Schema> valueSchemas(Set<TopicSpec> topics) {
+    Map<String, Schema> schemas = new LinkedHashMap<>();
+    for (TopicSpec topic : topics) {
+      if (topic.valueSchema() != null) {
+        schemas.put(topic.name(), SpecificData.get().getSchema(topic.valueSchema()));
+      }
+    }
+    return schemas;
+  }
+
   private void bindJvmMetrics() {
     metrics.config().commonTags("node", config.nodeId());
     new JvmMemoryMetrics().bindTo(metrics);
@@ -135,57 +183,87 @@ public final class Node implements AutoCloseable {
     meterBinders.add(gc);
   }
 
-  private void startHttp(ConfigSource source, Clock clock) {
+  private void startHttp(List<GatewayService<?>> running, ServiceContext context) {
     bindJvmMetrics();
-    Responses responses = new Responses(config.nodeId(), forwarder);
-    List<Consumer<Router>> routes = NodeRoutes.forServices(config.services(), new NodeRoutes.Dependencies(
-        publisher, responses, () -> queries(depthsQueries), new DepthsConfig(source), () -> queries(harborQueries),
-        () -> queries(forgeQueries), () -> queries(currentQueries), clock));
-    Router router = GatewayServer.router(vertx, config.nodeId(), status(), metrics,
-        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), routes);
-    try {
-      server = GatewayServer.listen(vertx, router, config.httpHost(), config.httpPort())
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new NodeStartException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " ("
-          + e.getCause().getMessage() + "): is another node running? Choose another port with --http-port or "
-          + "POSEIDON_HTTP_PORT", e.getCause());
-    } catch (Exception e) {
-      throw new NodeStartException("cannot start the HTTP server: " + e, e);
+    ApiContract contract = Services.contract();
+    OpenAPIContract resolved = await(contract.resolve(vertx), "resolve the OpenAPI contract");
+    Responses responses = new Responses(config.nodeId(), forwarder, queryPool);
+    Set<String> runningNames = new LinkedHashSet<>();
+    running.forEach(s -> runningNames.add(s.name()));
+    List<GatewayServer.Binding> bindings = new ArrayList<>();
+    for (GatewayService<?> service : Services.ALL) {
+      if (service.routes() != null) {
+        bindings.add(binding(service, runningNames.contains(service.name()), responses, context));
+      }
     }
-    log.info("Gateway listening on http://{}:{}", config.httpHost(), server.actualPort());
+    GatewayServer.Setup setup = new GatewayServer.Setup(contract, resolved, config.nodeId(), status(), metrics,
+        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings);
+    try {
+      httpPort = deployServers(setup, resolvePort(config.httpHost(), config.httpPort()), config.httpEventLoops());
+    } catch (RuntimeException e) {
+      throw new NodeStartException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " ("
+          + e.getMessage() + "): is another node running? Choose another port with --http-port or "
+          + "POSEIDON_HTTP_PORT", e);
+    }
+    log.info("Gateway listening on http://{}:{} ({} event loops)", config.httpHost(), httpPort, config.httpEventLoops());
   }
 
-  private void startServices(List<PoseidonService> services, Clock clock) {
-    HostInfo self = new HostInfo(config.advertisedHost(), server.actualPort());
+  private <Q> GatewayServer.Binding binding(GatewayService<Q> service, boolean running, Responses responses,
+      ServiceContext context) {
+    QueryHolder<Q> holder = new QueryHolder<>(service.name());
+    queryHolders.put(service.name(), holder);
+    return service.binding(new RouteContext<>(publisher, responses, holder::get, context.config(), context.clock()),
+        running);
+  }
+
+  /**
+   * The port to listen on: {@code port}, or for 0 a free one picked now (servers of several verticles
+   * share a port only when they all ask for the same number; Vert.x does not share the one it picks for 0).
+   */
+  static int resolvePort(String host, int port) {
+    if (port != 0) {
+      return port;
+    }
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new NodeStartException("cannot find a free port on " + host + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code instances} HTTP servers, one verticle each, on the same port: Vert.x shares the port and
+   * spreads connections over their event loops.
+   */
+  private int deployServers(GatewayServer.Setup setup, int port, int instances) {
+    Set<Integer> bound = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    String id = await(vertx.deployVerticle(() -> new GatewayVerticle(setup, config.httpHost(), port, bound::add),
+        new DeploymentOptions().setInstances(instances)), "start the HTTP servers");
+    deployments.add(id);
+    if (bound.size() != 1) {
+      throw new IllegalStateException("the " + instances + " HTTP servers did not share one port: " + bound);
+    }
+    return bound.iterator().next();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <Q> void startServices(List<GatewayService<?>> running, ServiceContext context) {
+    HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
     String applicationServer = self.host() + ":" + self.port();
-    for (PoseidonService service : services) {
-      ServiceRuntime runtime = new ServiceRuntime(service.name(), service.topology(),
+    for (GatewayService<?> service : running) {
+      ServiceRuntime runtime = new ServiceRuntime(service.name(), service.module().topology(context),
           StreamsDefaults.forService(config, service.name(), applicationServer));
       runtimes.put(service.name(), runtime);
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(runtime.streams(), Tags.of("service", service.name()));
       streamsMetrics.bindTo(metrics);
       meterBinders.add(streamsMetrics);
-      StoreQueries queries = new StoreQueries(runtime.streams(), self);
-      if (service.name().equals(DepthsService.NAME)) {
-        depthsQueries = new DepthsQueries(queries, clock);
-      } else if (service.name().equals(HarborService.NAME)) {
-        harborQueries = new HarborQueries(queries);
-      } else if (service.name().equals(ForgeService.NAME)) {
-        forgeQueries = new ForgeQueries(queries);
-      } else if (service.name().equals(CurrentService.NAME)) {
-        currentQueries = new CurrentQueries(queries);
+      QueryHolder<Q> holder = (QueryHolder<Q>) queryHolders.get(service.name());
+      if (holder != null) {
+        holder.queries = ((io.poseidon.topology.service.ServiceModule<Q>) service.module())
+            .queries(new StoreQueries(runtime.streams(), self), context);
       }
     }
     runtimes.values().forEach(ServiceRuntime::start);
-  }
-
-  /** A service's queries once it started (requests before that fail with 500 and say so in the log). */
-  private static <Q> Q queries(Q queries) {
-    if (queries == null) {
-      throw new IllegalStateException("the service is not started yet");
-    }
-    return queries;
   }
 
   private GatewayServer.Status status() {
@@ -210,7 +288,7 @@ public final class Node implements AutoCloseable {
   }
 
   public int httpPort() {
-    return server.actualPort();
+    return httpPort;
   }
 
   public boolean isReady() {
@@ -224,15 +302,15 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() {
     log.info("Stopping node {}", config.nodeId());
-    if (server != null) {
+    for (String id : deployments) {
       try {
-        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
-        log.warn("HTTP server did not close cleanly: {}", e.toString());
+        log.warn("HTTP server did not stop cleanly: {}", e.toString());
       }
     }
     List<ServiceRuntime> reverse = new ArrayList<>(runtimes.values());
-    java.util.Collections.reverse(reverse);
+    Collections.reverse(reverse);
     reverse.forEach(r -> r.close(Duration.ofSeconds(30)));
     meterBinders.forEach(b -> {
       try {
@@ -243,6 +321,7 @@ public final class Node implements AutoCloseable {
     });
     metrics.close();
     publisher.close();
+    queryPool.close();
     forwarder.close();
     admin.close(Duration.ofSeconds(5));
     try {
@@ -251,6 +330,19 @@ public final class Node implements AutoCloseable {
       log.warn("Vert.x did not close cleanly: {}", e.toString());
     }
     log.info("Node {} stopped", config.nodeId());
+  }
+
+  private static <T> T await(Future<T> future, String what) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while trying to " + what, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("could not " + what + " within 30 s", e);
+    }
   }
 
   private static Map<String, Object> adminProps(PoseidonConfig config) {
@@ -268,25 +360,6 @@ public final class Node implements AutoCloseable {
     } catch (Exception e) {
       throw new NodeStartException("cannot reach Kafka at " + bootstrap + " (kafka.bootstrap.servers / "
           + ConfigSource.envName(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS) + "): " + e, e);
-    }
-  }
-
-  private static void checkRegistry(String registryUrl) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    URI info = URI.create(registryUrl + "/system/info");
-    try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(info).timeout(Duration.ofSeconds(10)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new NodeStartException("the schema registry at " + registryUrl + " answered " + response.statusCode()
-            + " to GET /system/info: is registry.url the Apicurio v2 API (…/apis/registry/v2)?");
-      }
-    } catch (java.io.IOException e) {
-      throw new NodeStartException("cannot reach the schema registry at " + registryUrl + " (registry.url / "
-          + ConfigSource.envName(PoseidonConfig.REGISTRY_URL) + "): " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NodeStartException("interrupted while checking the registry", e);
     }
   }
 }

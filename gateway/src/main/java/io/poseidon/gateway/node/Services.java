@@ -1,71 +1,70 @@
 package io.poseidon.gateway.node;
 
-import io.poseidon.processors.current.CurrentConfig;
-import io.poseidon.processors.current.CurrentService;
-import io.poseidon.processors.depths.DepthsConfig;
-import io.poseidon.processors.depths.DepthsService;
-import io.poseidon.processors.forge.ForgeConfig;
-import io.poseidon.processors.forge.ForgeService;
-import io.poseidon.processors.harbor.HarborConfig;
-import io.poseidon.processors.harbor.HarborService;
-import io.poseidon.processors.sim.SimConfig;
-import io.poseidon.processors.sim.SimService;
-import io.poseidon.topology.config.ConfigSource;
+import io.poseidon.gateway.http.ApiContract;
+import io.poseidon.gateway.http.DepthsRoutes;
+import io.poseidon.gateway.http.HarborRoutes;
+import io.poseidon.gateway.http.PipelineRoutes;
+import io.poseidon.gateway.http.WorkflowRoutes;
+import io.poseidon.processors.current.CurrentModule;
+import io.poseidon.processors.depths.DepthsModule;
+import io.poseidon.processors.forge.ForgeModule;
+import io.poseidon.processors.harbor.HarborModule;
+import io.poseidon.processors.sim.SimModule;
+import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.PoseidonConfig;
-import io.poseidon.topology.runtime.PoseidonService;
-import io.poseidon.topology.serde.SerdeFactory;
-import java.time.Clock;
+import io.poseidon.topology.service.ServiceModule;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The services this build can run and the configuration they read: the one list the node, the CLI
- * and the generated reference docs use. A new service adds its factory and its ConfigDef here.
+ * The services of this build: the one list. The node, the CLI, the reference docs and the contract
+ * checks loop over it; adding a service is its module, its routes and one line here.
  */
 public final class Services {
 
-  /** Every ConfigDef a node reads (environment overrides and docs/configuration.md come from these). */
-  public static final List<ConfigDef> CONFIG_DEFINITIONS =
-      List.of(PoseidonConfig.CONFIG, CurrentConfig.CONFIG, DepthsConfig.CONFIG, ForgeConfig.CONFIG, HarborConfig.CONFIG,
-          SimConfig.CONFIG);
-
-  private interface Factory {
-    PoseidonService create(SerdeFactory serdes, ConfigSource source, Clock clock);
-  }
-
-  private static final Map<String, Factory> AVAILABLE = new TreeMap<>(Map.of(
-      DepthsService.NAME, (serdes, source, clock) -> new DepthsService(serdes, new DepthsConfig(source), clock),
-      CurrentService.NAME, (serdes, source, clock) -> new CurrentService(serdes, new CurrentConfig(source), clock),
-      ForgeService.NAME, (serdes, source, clock) -> new ForgeService(serdes, new ForgeConfig(source), clock),
-      HarborService.NAME, (serdes, source, clock) -> new HarborService(serdes, new HarborConfig(source), clock),
-      SimService.NAME, (serdes, source, clock) -> new SimService(serdes, new SimConfig(source), clock)));
+  /** Every service this build has, in the order the docs list them. */
+  public static final List<GatewayService<?>> ALL = List.of(
+      GatewayService.of(new DepthsModule(), DepthsRoutes::new),
+      GatewayService.of(new CurrentModule(), WorkflowRoutes::new),
+      GatewayService.of(new ForgeModule(), PipelineRoutes::new),
+      GatewayService.of(new HarborModule(), HarborRoutes::new),
+      GatewayService.withoutRoutes(new SimModule()));
 
   private Services() {}
 
-  public static ConfigDef[] configDefinitions() {
-    return CONFIG_DEFINITIONS.toArray(ConfigDef[]::new);
-  }
-
-  public static PoseidonService create(String name, SerdeFactory serdes, ConfigSource source, Clock clock) {
-    Factory factory = AVAILABLE.get(name);
-    if (factory == null) {
-      throw new ConfigException(PoseidonConfig.NODE_SERVICES, name, "service '" + name
-          + "' is not available in this build yet; available: " + AVAILABLE.keySet());
-    }
-    return factory.create(serdes, source, clock);
+  public static List<ServiceModule<?>> modules() {
+    return ALL.stream().<ServiceModule<?>>map(GatewayService::module).toList();
   }
 
   /** Names of the services this build can run. */
-  public static java.util.Set<String> available() {
-    return AVAILABLE.keySet();
+  public static List<String> names() {
+    return ALL.stream().map(GatewayService::name).toList();
   }
 
-  /** One instance of every available service (for docs and checks), with defaults. */
-  public static List<PoseidonService> all(SerdeFactory serdes, Clock clock) {
-    ConfigSource defaults = ConfigSource.of(Map.of());
-    return AVAILABLE.values().stream().map(f -> f.create(serdes, defaults, clock)).toList();
+  /** Every topic of the build, composed from the modules. */
+  public static TopicCatalog catalog() {
+    return TopicCatalog.of(modules());
+  }
+
+  /** The HTTP contract: the node's base document and every service's fragment. */
+  public static ApiContract contract() {
+    return ApiContract.load(ALL.stream().map(GatewayService::contractFragment).filter(Objects::nonNull).toList());
+  }
+
+  /** Every ConfigDef a node reads (environment overrides and docs/configuration.md come from these). */
+  public static List<ConfigDef> configDefinitions() {
+    List<ConfigDef> definitions = new ArrayList<>();
+    definitions.add(PoseidonConfig.CONFIG);
+    ALL.forEach(s -> definitions.add(s.module().config()));
+    return definitions;
+  }
+
+  /** The service named {@code name}; a ConfigException naming the available ones when there is none. */
+  public static GatewayService<?> named(String name) {
+    return ALL.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new ConfigException(
+        PoseidonConfig.NODE_SERVICES, name, "service '" + name + "' is not in this build; available: " + names()));
   }
 }

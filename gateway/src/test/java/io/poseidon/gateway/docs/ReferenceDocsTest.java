@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.poseidon.processors.depths.DepthsTopology;
-import io.poseidon.topology.catalog.TopicCatalog;
+import io.poseidon.gateway.node.Services;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.DeadLetters;
@@ -47,7 +47,7 @@ class ReferenceDocsTest {
   @Test
   void shouldDocumentEveryConfigKeyWithItsEnvironmentVariable() throws IOException {
     String doc = committed(ReferenceDocs.CONFIGURATION);
-    for (ConfigDef definition : ReferenceDocs.CONFIG_DEFINITIONS) {
+    for (ConfigDef definition : ReferenceDocs.configDefinitions()) {
       for (String key : definition.names()) {
         assertTrue(doc.contains("| `" + key + "` | `" + ConfigSource.envName(key) + "` |"),
             "docs/configuration.md does not list " + key + ": " + REGENERATE);
@@ -58,7 +58,7 @@ class ReferenceDocsTest {
   @Test
   void shouldDocumentEveryCatalogTopic() throws IOException {
     String doc = committed(ReferenceDocs.TOPICS);
-    for (TopicSpec topic : TopicCatalog.all()) {
+    for (TopicSpec topic : Services.catalog().all()) {
       assertTrue(doc.contains("| `" + topic.name() + "` | " + topic.owner() + " |"),
           "docs/topics.md does not list " + topic.name() + ": " + REGENERATE);
     }
@@ -88,7 +88,7 @@ class ReferenceDocsTest {
   @Test
   void shouldDocumentTheEnvelopeOfEveryTopicWithTheTopicsThatCarryIt() throws IOException {
     String doc = committed(ReferenceDocs.EVENTS);
-    for (TopicSpec topic : TopicCatalog.all()) {
+    for (TopicSpec topic : Services.catalog().all()) {
       if (topic.valueSchema() != null) {
         String record = SpecificData.get().getSchema(topic.valueSchema()).getFullName();
         assertTrue(doc.contains("<a id=\"" + record + "\"></a>"),
@@ -102,7 +102,7 @@ class ReferenceDocsTest {
   @Test
   void shouldDocumentEveryRecordReachableFromTheRoots() throws IOException {
     String doc = committed(ReferenceDocs.EVENTS);
-    for (String record : AvroTypes.namedTypes(ReferenceDocs.EVENT_ROOTS).keySet()) {
+    for (String record : AvroTypes.namedTypes(ReferenceDocs.eventRoots()).keySet()) {
       assertTrue(doc.contains("<a id=\"" + record + "\"></a>"),
           "docs/events.md does not describe " + record + ": " + REGENERATE);
     }

@@ -71,7 +71,30 @@ class AvroJsonTest {
     List<FieldError> errors = new ArrayList<>();
     AvroJson.toRecord(new JsonObject("{\"service\":\"s\",\"instanceId\":\"i\",\"host\":null,\"port\":1,\"ttlSeconds\":1}"),
         ServiceRegistered.getClassSchema(), errors);
-    assertEquals(Map.of("host", "is required"), byField(errors));
+    assertEquals(Map.of("host", "must not be null"), byField(errors));
+  }
+
+  @Test
+  void shouldRefuseNullForAFieldWithADefaultInsteadOfTakingTheDefault() {
+    List<FieldError> errors = new ArrayList<>();
+    AvroJson.toRecord(new JsonObject("{\"service\":\"s\",\"instanceId\":\"i\",\"host\":\"h\",\"port\":1,"
+        + "\"ttlSeconds\":1,\"metadata\":null}"), ServiceRegistered.getClassSchema(), errors);
+    assertEquals(Map.of("metadata", "must not be null"), byField(errors));
+  }
+
+  @Test
+  void shouldRefuseIntegersThatDoNotFitInsteadOfWrappingThem() {
+    for (Object huge : List.of(new java.math.BigInteger("18446744073709560059"), 1L << 40, 2.5, Double.NaN)) {
+      List<FieldError> errors = new ArrayList<>();
+      AvroJson.toRecord(new JsonObject().put("service", "s").put("instanceId", "i").put("host", "h").put("port", huge)
+          .put("ttlSeconds", 1), ServiceRegistered.getClassSchema(), errors);
+      assertEquals(Map.of("port", "must be a whole number (32-bit)"), byField(errors), String.valueOf(huge));
+    }
+    List<FieldError> ok = new ArrayList<>();
+    ServiceRegistered r = AvroJson.toRecord(new JsonObject().put("service", "s").put("instanceId", "i").put("host", "h")
+        .put("port", 8443.0).put("ttlSeconds", new java.math.BigInteger("30")), ServiceRegistered.getClassSchema(), ok);
+    assertEquals(List.of(), ok);
+    assertEquals(8443, r.getPort(), "a whole number written 8443.0 is 8443");
   }
 
   @Test

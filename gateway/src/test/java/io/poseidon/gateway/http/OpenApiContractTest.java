@@ -1,70 +1,84 @@
 package io.poseidon.gateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
+import io.poseidon.gateway.node.GatewayService;
+import io.poseidon.gateway.node.Services;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** openapi.yaml is the contract: every route the gateway serves is in it, and nothing else. */
+/**
+ * The OpenAPI document is the contract: every operation of every service fragment is bound by exactly
+ * one handler of that service's routes, and each operation documents the errors its kind of route can
+ * answer ({@link GatewayRoutesTest} checks every status it saw answered is documented).
+ */
 class OpenApiContractTest {
 
-  private final Vertx vertx = Vertx.vertx();
+  private final ApiContract contract = Services.contract();
 
-  @AfterEach
-  void close() {
-    vertx.close();
+  @Test
+  void shouldBindEveryOperationOfEachServiceFragmentToThatServicesRoutes() {
+    for (GatewayService<?> service : Services.ALL) {
+      if (service.routes() == null) {
+        continue;
+      }
+      List<String> bound = new ArrayList<>();
+      service.routes().create(new RouteContext<>(null, null, () -> null,
+          io.poseidon.topology.config.ConfigSource.of(Map.of()), null)).bind((operationId, handler) -> bound.add(operationId));
+
+      assertEquals(new TreeSet<>(contract.operationsOf(service.contractFragment())), new TreeSet<>(bound),
+          service.name() + " binds exactly the operations of " + service.contractFragment());
+      assertEquals(bound.size(), new TreeSet<>(bound).size(), service.name() + " binds each operation once");
+    }
   }
 
   @Test
-  void shouldDocumentExactlyTheRoutesTheGatewayServes() throws IOException {
-    Router router = GatewayServer.router(vertx, "n", null,
-        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), 1024, NodeRoutes.forServices(
-        io.poseidon.gateway.node.Services.available(),
-        new NodeRoutes.Dependencies(null, null, null, io.poseidon.processors.depths.DepthsConfig.defaults(), null, null, null, null)));
-
-    Set<String> served = new TreeSet<>();
-    for (Route route : router.getRoutes()) {
-      if (route.getPath() == null || route.methods() == null || route.methods().isEmpty()) {
-        continue; // handlers for every path (request ids, body limits, 404)
-      }
-      String path = route.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
-      route.methods().forEach(m -> served.add(m.name() + " " + path));
-    }
-
-    assertEquals(documented(), served);
+  void shouldRefuseAFragmentThatRedeclaresAPath() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> ApiContract.load(List.of("openapi/depths.yaml", "openapi/depths.yaml")));
+    assertTrue(e.getMessage().contains("declares /api/v1/services/{service}/instances again"), e.getMessage());
   }
 
-  /** "METHOD /path" for every operation of openapi.yaml (read with a pattern: no YAML library needed). */
-  private static Set<String> documented() throws IOException {
-    String yaml;
-    try (InputStream in = OpenApiContractTest.class.getClassLoader().getResourceAsStream("openapi.yaml")) {
-      yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    Set<String> ops = new TreeSet<>();
-    String path = null;
-    for (String line : yaml.split("\n")) {
-      Matcher p = Pattern.compile("^  (/[^:]*):\\s*$").matcher(line);
-      Matcher m = Pattern.compile("^    (get|post|put|delete|patch):\\s*$").matcher(line);
-      if (p.matches()) {
-        path = p.group(1);
-      } else if (m.matches() && path != null) {
-        ops.add(m.group(1).toUpperCase() + " " + path);
-      } else if (line.startsWith("components:")) {
-        break;
+  @Test
+  void shouldDocumentTheErrorsEveryKindOfOperationCanAnswer() {
+    JsonObject paths = contract.document().getJsonObject("paths");
+    Map<String, String> missing = new TreeMap<>();
+    paths.forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (!ApiContract.METHODS.contains(op.getKey())) {
+        return;
       }
-    }
-    return ops;
+      JsonObject operation = (JsonObject) op.getValue();
+      Set<String> documented = operation.getJsonObject("responses").fieldNames();
+      List<String> expected = new ArrayList<>(List.of("405"));
+      if (path.getKey().startsWith("/api/")) {
+        expected.addAll(List.of("400", "404", "503"));
+      }
+      if (operation.containsKey("requestBody")) {
+        expected.addAll(List.of("413", "415"));
+      }
+      for (String status : expected) {
+        if (!documented.contains(status)) {
+          missing.merge(operation.getString("operationId"), status, (a, b) -> a + ", " + b);
+        }
+      }
+    }));
+    assertEquals(Map.of(), missing, "operations that do not document statuses their route can answer");
+  }
+
+  @Test
+  void shouldServeTheMergedDocumentAsYaml() {
+    String yaml = contract.yaml();
+    assertTrue(yaml.startsWith("openapi: 3.1.0"), yaml.substring(0, 40));
+    assertTrue(yaml.contains("operationId: registerInstance") && yaml.contains("operationId: requestDeployment"));
+    assertFalse(yaml.contains("!!"), "plain YAML, no Java type tags");
   }
 }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.deploy.testing.PoseidonStackExtension;
 import io.poseidon.deploy.testing.TestStack;
-import io.poseidon.topology.catalog.TopicCatalog;
+import io.poseidon.processors.depths.DepthsTopics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -61,7 +61,7 @@ class DepthsGatewayIT {
     assertEquals(202, accepted.statusCode(), accepted.body());
     JsonObject ack = new JsonObject(accepted.body());
     assertNotNull(ack.getString("eventId"));
-    assertEquals(TopicCatalog.DEPTHS_REGISTRATIONS.name(), ack.getJsonObject("position").getString("topic"));
+    assertEquals(DepthsTopics.REGISTRATIONS.name(), ack.getJsonObject("position").getString("topic"));
 
     String path = "/api/v1/services/" + service + "/instances";
     until("instance listed", Duration.ofSeconds(30), () -> instances(path).size() == 1);
@@ -115,7 +115,7 @@ class DepthsGatewayIT {
         .map(JsonObject.class::cast)
         .collect(Collectors.toMap(d -> d.getString("field"), d -> d.getString("message")));
     assertEquals("is required", fields.get("host"));
-    assertEquals("must be a whole number (32-bit)", fields.get("port"));
+    assertEquals("must be an integer, not string", fields.get("port"));
 
     HttpResponse<String> badValues = post(node, "/api/v1/services/" + service + "/instances",
         "{\"instanceId\":\"i 1\",\"host\":\"h\",\"port\":70000,\"ttlSeconds\":0}");
@@ -160,7 +160,7 @@ class DepthsGatewayIT {
 
   private long endOffsets() throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-      String topic = TopicCatalog.DEPTHS_REGISTRATIONS.name();
+      String topic = DepthsTopics.REGISTRATIONS.name();
       int partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic)
           .partitions().size();
       Map<TopicPartition, OffsetSpec> request = IntStream.range(0, partitions).boxed()

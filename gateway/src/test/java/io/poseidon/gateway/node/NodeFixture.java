@@ -36,6 +36,7 @@ final class NodeFixture {
     values.put(PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, appPrefix);
     values.put(PoseidonConfig.STREAMS_STATE_DIR, Files.createTempDirectory("node-" + nodeId).toString());
     values.put(DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, "200");
+    values.put(PoseidonConfig.NODE_ALLOW_SIMULATORS, "true"); // the tests' participants are the simulated ones
     values.putAll(more);
     return Node.start(ConfigSource.of(values));
   }

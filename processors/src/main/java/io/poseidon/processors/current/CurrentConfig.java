@@ -2,6 +2,7 @@ package io.poseidon.processors.current;
 
 import io.poseidon.schemas.current.WorkflowStep;
 import io.poseidon.topology.config.ConfigSource;
+import io.poseidon.topology.saga.SagaSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -19,7 +20,8 @@ public final class CurrentConfig extends AbstractConfig {
   public static final String ALLOWED_BRANCHES = "current.allowed.branches";
   public static final String PIPELINE_TIMEOUT_MS = "current.pipeline.timeout.ms";
   public static final String DEPLOYMENT_TIMEOUT_MS = "current.deployment.timeout.ms";
-  public static final String TIMER_SCAN_INTERVAL_MS = "current.timer.scan.interval.ms";
+  public static final String TIMER_SCAN_INTERVAL_MS = SagaSettings.timerScanIntervalKey(CurrentModule.NAME);
+  public static final String RETENTION = SagaSettings.retentionKey(CurrentModule.NAME);
   public static final String TIMELINE_MAX_ENTRIES = "current.timeline.max.entries";
 
   public static final ConfigDef CONFIG = new ConfigDef()
@@ -34,11 +36,14 @@ public final class CurrentConfig extends AbstractConfig {
           "How long a workflow waits for harbor to finish its deployment (queueing behind other deployments of "
               + "the service included). After that the workflow fails at DEPLOYMENT and current asks harbor to "
               + "cancel the deployment (harbor rolls back what it changed).")
-      .define(TIMER_SCAN_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
-          "How often current looks for workflows whose step timed out (wall-clock punctuation).")
       .define(TIMELINE_MAX_ENTRIES, Type.INT, 1_000, Range.between(10, 100_000), Importance.LOW,
           "Most events kept in one workflow's timeline (a bound on the size of a current-timeline-store "
               + "value); later events of that workflow are still acted on but no longer recorded.");
+
+  static {
+    SagaSettings.defineTimersAndRetention(CONFIG, CurrentModule.NAME, 1_000L, "step timeouts",
+        "workflows (with their timelines)");
+  }
 
   private final Pattern allowedBranches;
 
@@ -66,7 +71,12 @@ public final class CurrentConfig extends AbstractConfig {
   }
 
   public Duration timerScanInterval() {
-    return Duration.ofMillis(getLong(TIMER_SCAN_INTERVAL_MS));
+    return SagaSettings.timerScanInterval(this, CurrentModule.NAME);
+  }
+
+  /** How long a finished workflow and its timeline stay queryable. */
+  public Duration retention() {
+    return SagaSettings.retention(this, CurrentModule.NAME);
   }
 
   public int timelineMaxEntries() {

@@ -1,5 +1,7 @@
 package io.poseidon.processors.current;
 
+import io.poseidon.processors.forge.ForgeTopics;
+import io.poseidon.processors.harbor.HarborTopics;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.current.Timeline;
 import io.poseidon.schemas.current.Workflow;
@@ -9,7 +11,6 @@ import io.poseidon.schemas.forge.PipelineCommand;
 import io.poseidon.schemas.forge.PipelineEvent;
 import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentEvent;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.serde.SerdeFactory;
@@ -73,7 +74,7 @@ public final class CurrentTopology {
     Serde<WorkflowCommand> commands = serdes.valueSerde(WorkflowCommand.class);
     Serde<PipelineEvent> pipelineEvents = serdes.valueSerde(PipelineEvent.class);
     Serde<DeploymentEvent> deploymentEvents = serdes.valueSerde(DeploymentEvent.class);
-    int partitions = TopicCatalog.CURRENT_WORKFLOW_COMMANDS.partitions();
+    int partitions = CurrentTopics.WORKFLOW_COMMANDS.partitions();
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WORKFLOW_STORE), keys,
@@ -83,13 +84,13 @@ public final class CurrentTopology {
     builder.addStateStore(TimerIndex.storeBuilder(TIMER_STORE));
 
     KStream<String, SpecificRecord> workflowCommands = builder
-        .stream(TopicCatalog.CURRENT_WORKFLOW_COMMANDS.name(), Consumed.with(keys, commands)
+        .stream(CurrentTopics.WORKFLOW_COMMANDS.name(), Consumed.with(keys, commands)
             .withName(WORKFLOW_COMMANDS_SOURCE))
         .mapValues(v -> (SpecificRecord) v, Named.as("current-workflow-commands-as-input"));
-    KStream<String, SpecificRecord> pipelineFacts = byCorrelation(builder, TopicCatalog.FORGE_PIPELINE_EVENTS,
+    KStream<String, SpecificRecord> pipelineFacts = byCorrelation(builder, ForgeTopics.PIPELINE_EVENTS,
         PIPELINE_EVENTS_SOURCE, PIPELINE_EVENTS_BY_CORRELATION, keys, pipelineEvents, PipelineEvent::getMeta,
         partitions);
-    KStream<String, SpecificRecord> deploymentFacts = byCorrelation(builder, TopicCatalog.HARBOR_DEPLOYMENT_EVENTS,
+    KStream<String, SpecificRecord> deploymentFacts = byCorrelation(builder, HarborTopics.DEPLOYMENT_EVENTS,
         DEPLOYMENT_EVENTS_SOURCE, DEPLOYMENT_EVENTS_BY_CORRELATION, keys, deploymentEvents, DeploymentEvent::getMeta,
         partitions);
 
@@ -102,15 +103,15 @@ public final class CurrentTopology {
     outputs.split(Named.as("current-route-"))
         .branch((k, v) -> v instanceof WorkflowEvent, Branched.withConsumer(s -> s
             .mapValues(v -> (WorkflowEvent) v, Named.as("current-as-workflow-event"))
-            .to(TopicCatalog.CURRENT_WORKFLOW_EVENTS.name(), Produced.with(keys, serdes.valueSerde(WorkflowEvent.class))
+            .to(CurrentTopics.WORKFLOW_EVENTS.name(), Produced.with(keys, serdes.valueSerde(WorkflowEvent.class))
                 .withName(WORKFLOW_EVENTS_SINK)), "workflow-events"))
         .branch((k, v) -> v instanceof PipelineCommand, Branched.withConsumer(s -> s
             .mapValues(v -> (PipelineCommand) v, Named.as("current-as-pipeline-command"))
-            .to(TopicCatalog.FORGE_PIPELINE_COMMANDS.name(), Produced.with(keys,
+            .to(ForgeTopics.PIPELINE_COMMANDS.name(), Produced.with(keys,
                 serdes.valueSerde(PipelineCommand.class)).withName(PIPELINE_COMMANDS_SINK)), "pipeline-commands"))
         .branch((k, v) -> v instanceof DeploymentCommand, Branched.withConsumer(s -> s
             .mapValues(v -> (DeploymentCommand) v, Named.as("current-as-deployment-command"))
-            .to(TopicCatalog.HARBOR_DEPLOYMENT_COMMANDS.name(), Produced.with(keys,
+            .to(HarborTopics.DEPLOYMENT_COMMANDS.name(), Produced.with(keys,
                 serdes.valueSerde(DeploymentCommand.class)).withName(DEPLOYMENT_COMMANDS_SINK)), "deployment-commands"))
         .noDefaultBranch();
     return builder.build();

@@ -9,6 +9,9 @@ import io.poseidon.schemas.current.WorkflowStatus;
 import io.poseidon.schemas.forge.PipelineCommand;
 import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.topology.events.Cause;
+import io.poseidon.topology.saga.Table;
+import io.poseidon.topology.saga.Tracked;
+import io.poseidon.topology.saga.UnitOfWork;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,67 +24,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One unit of work of current, about one workflow: the workflow and timeline as read, what changed,
- * and what is sent, in order. {@link WorkflowSteps} decides on it without touching Kafka;
- * {@link WorkflowProcessor} then writes the workflow and the timeline, moves the workflow's timer and
- * forwards the outputs. Unit tests run it over a map-backed {@link State}.
+ * One unit of work of current ({@link UnitOfWork}), about one workflow: the workflow and timeline as
+ * read, what changed, and what is sent, in order. {@link WorkflowSteps} decides on it without touching
+ * Kafka; {@link WorkflowProcessor} then applies it (the topology routes the outputs by type). Unit
+ * tests run it over map-backed tables.
  *
  * <p>Everything current emits for a workflow — its own facts and the commands it sends to forge and
  * harbor — carries the workflow id as correlation id and is recorded in the workflow's timeline as it
  * is emitted (current does not read its own output topic back).
  */
-final class WorkflowChanges {
+final class WorkflowChanges extends UnitOfWork {
 
   static final String SOURCE = "current";
 
   private static final Logger log = LoggerFactory.getLogger(WorkflowChanges.class);
 
-  /** Where the unit reads what it changes (the stores, or maps in a unit test). */
-  interface State {
-    Workflow workflow(String workflowId);
-
-    Timeline timeline(String correlationId);
-  }
-
-  /** A record to send: a WorkflowEvent (key workflowId), PipelineCommand (runId) or DeploymentCommand (service). */
-  record Output(String key, SpecificRecord value, EventMeta meta) {}
-
   private final String workflowId;
-  private final State state;
   private final CurrentConfig config;
-  private final Clock clock;
-  private Workflow asRead;
-  private Workflow.Builder workflow;
-  private boolean workflowRead;
-  private Timeline timelineAsRead;
-  private boolean timelineRead;
+  private final Tracked<Workflow, Workflow.Builder> workflows;
+  private final Tracked<Timeline, Timeline.Builder> timelines;
   private final List<TimelineEntry> recorded = new ArrayList<>();
-  private final List<Output> outputs = new ArrayList<>();
 
-  WorkflowChanges(String workflowId, State state, CurrentConfig config, Clock clock) {
+  /**
+   * @param workflows workflowId → Workflow ({@code current-workflow-store}, or a map in a unit test)
+   * @param timelines correlationId (= workflowId) → Timeline ({@code current-timeline-store})
+   */
+  WorkflowChanges(String workflowId, Table<Workflow> workflows, Table<Timeline> timelines, CurrentConfig config,
+      Clock clock) {
+    super(clock);
     this.workflowId = Objects.requireNonNull(workflowId, "workflowId");
-    this.state = state;
     this.config = config;
-    this.clock = clock;
+    this.workflows = track(new Tracked<>(CurrentTopology.WORKFLOW_STORE, workflows, Workflow::newBuilder,
+        Workflow.Builder::build));
+    this.timelines = track(new Tracked<>(CurrentTopology.TIMELINE_STORE, timelines, Timeline::newBuilder,
+        Timeline.Builder::build));
   }
 
   String workflowId() {
     return workflowId;
   }
 
-  /** Now, at the millisecond precision the schemas keep. */
-  Instant now() {
-    return Instant.ofEpochMilli(clock.millis());
-  }
-
   /** The workflow to change (a builder over a private copy), or null when unknown. */
   Workflow.Builder workflow() {
-    if (!workflowRead) {
-      workflowRead = true;
-      asRead = state.workflow(workflowId);
-      workflow = asRead == null ? null : Workflow.newBuilder(asRead); // deep copy
-    }
-    return workflow;
+    return workflows.get(workflowId);
   }
 
   /** A workflow new to current (every field set). */
@@ -89,7 +74,7 @@ final class WorkflowChanges {
     if (workflow() != null) {
       throw new IllegalStateException("workflow " + workflowId + " exists");
     }
-    workflow = created;
+    workflows.add(workflowId, created);
   }
 
   /** Whether the event is in the workflow's timeline already (a redelivery or a duplicate). */
@@ -137,17 +122,9 @@ final class WorkflowChanges {
     return null;
   }
 
-  List<Output> outputs() {
-    return outputs;
-  }
-
   /** The workflow when created or changed, else null. */
   Workflow changedWorkflow() {
-    if (workflow == null) {
-      return null;
-    }
-    Workflow after = workflow.build();
-    return after.equals(asRead) ? null : after;
+    return workflows.changed().get(workflowId);
   }
 
   /** The timeline with what this unit recorded, when it recorded anything new; else null. */
@@ -171,7 +148,7 @@ final class WorkflowChanges {
 
   /** The timer to cancel: the workflow's pending timer as read, when it is no longer pending. */
   TimerIndex.Timer timerToCancel() {
-    TimerIndex.Timer before = pendingTimer(asRead, config);
+    TimerIndex.Timer before = pendingTimer(workflows.asRead(workflowId), config);
     Workflow after = changedWorkflow();
     return before != null && after != null && !before.equals(pendingTimer(after, config)) ? before : null;
   }
@@ -180,7 +157,33 @@ final class WorkflowChanges {
   TimerIndex.Timer timerToSchedule() {
     Workflow after = changedWorkflow();
     TimerIndex.Timer timer = after == null ? null : pendingTimer(after, config);
-    return timer != null && !timer.equals(pendingTimer(asRead, config)) ? timer : null;
+    return timer != null && !timer.equals(pendingTimer(workflows.asRead(workflowId), config)) ? timer : null;
+  }
+
+  @Override
+  protected void deriveTimers(List<TimerIndex.Timer> cancel, List<TimerIndex.Timer> schedule) {
+    TimerIndex.Timer old = timerToCancel();
+    if (old != null) {
+      cancel.add(old);
+    }
+    TimerIndex.Timer next = timerToSchedule();
+    if (next != null) {
+      schedule.add(next);
+    }
+  }
+
+  /** The timeline gets what this unit recorded, merged in causal order. */
+  @Override
+  protected void beforeApply() {
+    Timeline after = changedTimeline();
+    if (after != null) {
+      timelines.getOrCreate(workflowId, () -> new Timeline(workflowId, new ArrayList<>())).setEntries(after.getEntries());
+    }
+  }
+
+  /** When a workflow completed or failed; null while it runs. */
+  static Instant finishedAt(Workflow w) {
+    return w.getStatus() == WorkflowStatus.RUNNING ? null : w.getUpdatedAt();
   }
 
   /**
@@ -211,25 +214,20 @@ final class WorkflowChanges {
     return namespace.substring(namespace.lastIndexOf('.') + 1) + "." + payload.getSchema().getName();
   }
 
+  /** The timeline as stored (an empty one when the workflow has none yet). */
   private Timeline timeline() {
-    if (!timelineRead) {
-      timelineRead = true;
-      timelineAsRead = state.timeline(workflowId);
-      if (timelineAsRead == null) {
-        timelineAsRead = new Timeline(workflowId, new ArrayList<>());
-      }
-    }
-    return timelineAsRead;
+    Timeline.Builder stored = timelines.get(workflowId);
+    return stored != null ? timelines.asRead(workflowId) : new Timeline(workflowId, new ArrayList<>());
   }
 
   private void send(String key, SpecificRecord envelope, EventMeta meta, SpecificRecord payload) {
-    outputs.add(new Output(key, envelope, meta));
+    output(null, key, envelope, meta);
     record(meta, payload);
   }
 
   private EventMeta meta(Cause cause, SpecificRecord payload) {
     String type = typeOf(payload);
-    return cause.meta(type, SOURCE, workflowId, clock);
+    return cause.meta(type, SOURCE, workflowId, clock());
   }
 
 }

@@ -1,5 +1,6 @@
 package io.poseidon.processors.current;
 
+import io.poseidon.topology.validation.Ids;
 import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.current.CommitPushed;
@@ -84,7 +85,7 @@ final class WorkflowSteps {
     }
     Map<String, String> problems = CurrentValidation.check(c);
     if (!problems.isEmpty()) {
-      throw new RejectedRecordException(CurrentValidation.describe(problems));
+      throw new RejectedRecordException(Ids.describe(problems));
     }
     if (changes.workflow() != null) {
       log.debug("Workflow {} already started; CommitPushed {} changes nothing", c.getWorkflowId(), meta.getEventId());

@@ -2,7 +2,6 @@ package io.poseidon.processors.depths;
 
 import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.depths.ServiceInstance;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -36,12 +35,12 @@ public final class DepthsTopology {
 
     Topology topology = new Topology();
     topology.addSource(SOURCE, keys.deserializer(), events.deserializer(),
-        TopicCatalog.DEPTHS_REGISTRATIONS.name());
+        DepthsTopics.REGISTRATIONS.name());
     topology.addProcessor(PROCESSOR, () -> new InstanceRegistryProcessor(config, clock), SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCE_STORE), keys, instances), PROCESSOR);
     topology.addStateStore(TimerIndex.storeBuilder(EXPIRY_STORE), PROCESSOR);
-    topology.addSink(SINK, TopicCatalog.DEPTHS_INSTANCE_CHANGES.name(), keys.serializer(), events.serializer(),
+    topology.addSink(SINK, DepthsTopics.INSTANCE_CHANGES.name(), keys.serializer(), events.serializer(),
         PROCESSOR);
     return topology;
   }

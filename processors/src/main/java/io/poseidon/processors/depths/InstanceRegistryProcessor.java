@@ -1,5 +1,6 @@
 package io.poseidon.processors.depths;
 
+import io.poseidon.topology.validation.Ids;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.depths.InstanceExpired;
@@ -73,7 +74,7 @@ final class InstanceRegistryProcessor implements Processor<String, InstanceEvent
   private void onRegistered(String key, EventMeta meta, ServiceRegistered r) {
     checkKey(key, r.getService());
     Map<String, String> problems = DepthsValidation.check(r, config.maxTtlSeconds());
-    require(problems.isEmpty(), DepthsValidation.describe(problems));
+    require(problems.isEmpty(), Ids.describe(problems));
 
     String id = DepthsTopology.instanceKey(r.getService(), r.getInstanceId());
     ServiceInstance before = instances.get(id);

@@ -1,7 +1,7 @@
 package io.poseidon.processors.forge;
 
 import io.poseidon.topology.config.ConfigSource;
-import io.poseidon.topology.timers.Backoff;
+import io.poseidon.topology.saga.SagaSettings;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -16,10 +16,11 @@ public final class ForgeConfig extends AbstractConfig {
   public static final String DEFAULT_MIN_COVERAGE = "forge.default.min.coverage";
   public static final String DEFAULT_MAX_CRITICAL_VULNERABILITIES = "forge.default.max.critical.vulnerabilities";
   public static final String STAGE_TIMEOUT_SECONDS = "forge.stage.timeout.seconds";
-  public static final String MAX_ATTEMPTS = "forge.max.attempts";
-  public static final String RETRY_BACKOFF_MS = "forge.retry.backoff.ms";
-  public static final String RETRY_BACKOFF_MAX_MS = "forge.retry.backoff.max.ms";
-  public static final String TIMER_SCAN_INTERVAL_MS = "forge.timer.scan.interval.ms";
+  public static final String MAX_ATTEMPTS = SagaSettings.maxAttemptsKey(ForgeModule.NAME);
+  public static final String RETRY_BACKOFF_MS = SagaSettings.retryBackoffKey(ForgeModule.NAME);
+  public static final String RETRY_BACKOFF_MAX_MS = SagaSettings.retryBackoffMaxKey(ForgeModule.NAME);
+  public static final String TIMER_SCAN_INTERVAL_MS = SagaSettings.timerScanIntervalKey(ForgeModule.NAME);
+  public static final String RETENTION = SagaSettings.retentionKey(ForgeModule.NAME);
 
   /** Longest stage timeout: one day. */
   public static final int MAX_SECONDS = 86_400;
@@ -33,15 +34,13 @@ public final class ForgeConfig extends AbstractConfig {
               + "the stage's 'criticalVulnerabilities' metric must not exceed this.")
       .define(STAGE_TIMEOUT_SECONDS, Type.INT, 60, Range.between(1, MAX_SECONDS), Importance.MEDIUM,
           "How long a runner may take for one stage attempt. A stage that times out fails the run (not "
-              + "retried).")
-      .define(MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM,
-          "Attempts of one stage (the first try included) when the runner reports a retryable failure.")
-      .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
-          "Wait before the first retry of a stage; each further retry waits twice as long.")
-      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
-          "Longest wait between two attempts of a stage.")
-      .define(TIMER_SCAN_INTERVAL_MS, Type.LONG, 500L, Range.atLeast(10), Importance.LOW,
-          "How often forge looks for due timers (stage timeouts, retries; wall-clock punctuation).");
+              + "retried).");
+
+  static {
+    SagaSettings.defineRetries(CONFIG, ForgeModule.NAME, "stage");
+    SagaSettings.defineTimersAndRetention(CONFIG, ForgeModule.NAME, 500L, "stage timeouts, retries",
+        "pipeline runs");
+  }
 
   public ForgeConfig(ConfigSource source) {
     super(CONFIG, source.values(), false);
@@ -64,7 +63,7 @@ public final class ForgeConfig extends AbstractConfig {
   }
 
   public int maxAttempts() {
-    return getInt(MAX_ATTEMPTS);
+    return SagaSettings.maxAttempts(this, ForgeModule.NAME);
   }
 
   /**
@@ -72,10 +71,15 @@ public final class ForgeConfig extends AbstractConfig {
    * at most {@code retry.backoff.max.ms}.
    */
   public Duration retryBackoff(int failedAttempt) {
-    return Backoff.exponential(getLong(RETRY_BACKOFF_MS), getLong(RETRY_BACKOFF_MAX_MS), failedAttempt);
+    return SagaSettings.retryBackoff(this, ForgeModule.NAME, failedAttempt);
   }
 
   public Duration timerScanInterval() {
-    return Duration.ofMillis(getLong(TIMER_SCAN_INTERVAL_MS));
+    return SagaSettings.timerScanInterval(this, ForgeModule.NAME);
+  }
+
+  /** How long a finished pipeline run stays queryable. */
+  public Duration retention() {
+    return SagaSettings.retention(this, ForgeModule.NAME);
   }
 }

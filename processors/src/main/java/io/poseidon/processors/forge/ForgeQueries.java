@@ -18,4 +18,9 @@ public final class ForgeQueries {
   public QueryResult<Optional<PipelineRun>> run(String runId) {
     return queries.get(ForgeTopology.RUN_STORE, runId, runId);
   }
+
+  /** Whether a run reached its terminal state (then a cancel has nothing left to stop). */
+  public static boolean isFinished(PipelineRun run) {
+    return PipelineChanges.finishedAt(run) != null;
+  }
 }

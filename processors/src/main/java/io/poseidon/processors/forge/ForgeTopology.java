@@ -5,7 +5,6 @@ import io.poseidon.schemas.forge.PipelineEvent;
 import io.poseidon.schemas.forge.PipelineRun;
 import io.poseidon.schemas.forge.StageCommand;
 import io.poseidon.schemas.forge.StageResult;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -50,17 +49,17 @@ public final class ForgeTopology {
 
     Topology topology = new Topology();
     topology.addSource(PIPELINE_COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
-        TopicCatalog.FORGE_PIPELINE_COMMANDS.name());
+        ForgeTopics.PIPELINE_COMMANDS.name());
     topology.addSource(STAGE_RESULTS_SOURCE, keys.deserializer(), results.deserializer(),
-        TopicCatalog.FORGE_STAGE_RESULTS.name());
+        ForgeTopics.STAGE_RESULTS.name());
     topology.addProcessor(PROCESSOR, () -> new PipelineSagaProcessor(config, clock),
         PIPELINE_COMMANDS_SOURCE, STAGE_RESULTS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUN_STORE), keys,
         serdes.valueSerde(PipelineRun.class)), PROCESSOR);
     topology.addStateStore(TimerIndex.storeBuilder(TIMER_STORE), PROCESSOR);
-    topology.addSink(STAGE_COMMANDS_SINK, TopicCatalog.FORGE_STAGE_COMMANDS.name(), keys.serializer(),
+    topology.addSink(STAGE_COMMANDS_SINK, ForgeTopics.STAGE_COMMANDS.name(), keys.serializer(),
         stageCommands.serializer(), PROCESSOR);
-    topology.addSink(PIPELINE_EVENTS_SINK, TopicCatalog.FORGE_PIPELINE_EVENTS.name(), keys.serializer(),
+    topology.addSink(PIPELINE_EVENTS_SINK, ForgeTopics.PIPELINE_EVENTS.name(), keys.serializer(),
         events.serializer(), PROCESSOR);
     return topology;
   }

@@ -1,5 +1,6 @@
 package io.poseidon.processors.forge;
 
+import io.poseidon.topology.validation.Ids;
 import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.forge.CancelStage;
@@ -51,7 +52,7 @@ final class PipelineSaga {
   void onRequested(PipelineChanges changes, EventMeta meta, PipelineRunRequested r) {
     Map<String, String> problems = ForgeValidation.check(r);
     if (!problems.isEmpty()) {
-      throw new RejectedRecordException(ForgeValidation.describe(problems));
+      throw new RejectedRecordException(Ids.describe(problems));
     }
     if (changes.run(r.getRunId()) != null) {
       log.debug("Run {} already requested; request {} changes nothing", r.getRunId(), meta.getEventId());
@@ -86,7 +87,7 @@ final class PipelineSaga {
   void onCancelRequested(PipelineChanges changes, EventMeta meta, PipelineRunCancelRequested c) {
     Map<String, String> problems = ForgeValidation.check(c);
     if (!problems.isEmpty()) {
-      throw new RejectedRecordException(ForgeValidation.describe(problems));
+      throw new RejectedRecordException(Ids.describe(problems));
     }
     PipelineRun.Builder run = changes.run(c.getRunId());
     if (run == null || run.getStatus() != PipelineStatus.RUNNING) {

@@ -9,54 +9,63 @@ import io.poseidon.schemas.forge.StageFailed;
 import io.poseidon.schemas.forge.StageResult;
 import io.poseidon.schemas.forge.StageSucceeded;
 import io.poseidon.topology.errors.RejectedRecordException;
+import io.poseidon.topology.saga.Retention;
+import io.poseidon.topology.saga.SagaProcessor;
+import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The thin Processor-API adapter of {@link PipelineSaga}: reads pipeline commands and stage results
- * (both keyed by runId), lets the saga decide, then writes the changed runs, schedules the durable
- * timers and forwards facts and commands to their sinks. A wall-clock punctuator fires the due timers.
- * A record the saga rejects changes nothing and goes to forge.dlq (the saga decides before anything is
- * written).
+ * forge on the shared saga adapter ({@link SagaProcessor}): reads pipeline commands and stage results
+ * (both keyed by runId) and hands each to {@link PipelineSaga}; the adapter applies the unit of work,
+ * fires the durable timers and removes finished runs after {@code forge.retention}.
  */
-final class PipelineSagaProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
-
-  static final int TIMERS_PER_SCAN = 10_000;
+final class PipelineSagaProcessor extends SagaProcessor<PipelineChanges> {
 
   private final PipelineSaga saga;
   private final ForgeConfig config;
   private final Clock clock;
-  private ProcessorContext<String, SpecificRecord> context;
-  private KeyValueStore<String, PipelineRun> runs;
-  private TimerIndex timers;
-  private PipelineChanges.State state;
+  private Table<PipelineRun> runs;
 
   PipelineSagaProcessor(ForgeConfig config, Clock clock) {
+    super(ForgeModule.NAME, ForgeTopology.TIMER_STORE, config.timerScanInterval());
     this.saga = new PipelineSaga(config);
     this.config = config;
     this.clock = clock;
   }
 
   @Override
-  public void init(ProcessorContext<String, SpecificRecord> context) {
-    this.context = context;
-    this.runs = context.getStateStore(ForgeTopology.RUN_STORE);
-    this.timers = new TimerIndex(context.getStateStore(ForgeTopology.TIMER_STORE));
-    this.state = runs::get;
-    context.schedule(config.timerScanInterval(), PunctuationType.WALL_CLOCK_TIME, this::fireDueTimers);
+  protected List<Retention<?>> open(ProcessorContext<String, SpecificRecord> context) {
+    KeyValueStore<String, PipelineRun> store = context.getStateStore(ForgeTopology.RUN_STORE);
+    runs = Table.of(store);
+    return List.of(new Retention<>(ForgeTopology.RUN_STORE, config.retention(), PipelineChanges::finishedAt,
+        List.of(runs)));
   }
 
   @Override
-  public void process(Record<String, SpecificRecord> record) {
+  protected PipelineChanges begin(String key) {
+    return new PipelineChanges(runs, clock);
+  }
+
+  @Override
+  protected PipelineChanges beginTimer(TimerIndex.Timer timer) {
+    return new PipelineChanges(runs, clock);
+  }
+
+  @Override
+  protected void decideTimer(PipelineChanges changes, TimerIndex.Timer timer) {
+    saga.onTimer(changes, timer.id(), timer.dueAt());
+  }
+
+  @Override
+  protected void decide(PipelineChanges changes, Record<String, SpecificRecord> record) {
     SpecificRecord value = record.value();
-    PipelineChanges changes = new PipelineChanges(state, clock);
     if (value instanceof PipelineCommand command) {
       EventMeta meta = command.getMeta();
       if (command.getPayload() instanceof PipelineRunRequested requested) {
@@ -74,39 +83,8 @@ final class PipelineSagaProcessor implements Processor<String, SpecificRecord, S
         checkKey(record.key(), failed.getRunId());
         saga.onStageFailed(changes, result.getMeta(), failed);
       }
-    } else if (value == null) {
-      throw new RejectedRecordException("empty value: forge reads PipelineCommand and StageResult records, never "
-          + "tombstones");
     } else {
       throw new RejectedRecordException(value.getClass().getSimpleName() + " is not read by forge");
-    }
-    apply(changes);
-  }
-
-  /** Punctuator: fires every timer due at {@code wallClockMillis}, each in its own unit of work. */
-  void fireDueTimers(long wallClockMillis) {
-    for (TimerIndex.Timer timer : timers.due(wallClockMillis, TIMERS_PER_SCAN)) {
-      timers.cancel(timer.id(), timer.dueAt());
-      PipelineChanges changes = new PipelineChanges(state, clock);
-      saga.onTimer(changes, timer.id(), timer.dueAt());
-      apply(changes);
-    }
-  }
-
-  private void apply(PipelineChanges changes) {
-    for (TimerIndex.Timer t : changes.timersToSchedule()) {
-      timers.schedule(t.id(), t.dueAt());
-    }
-    for (PipelineRun run : changes.changedRuns()) {
-      runs.put(run.getRunId(), run);
-    }
-    for (PipelineChanges.Output out : changes.outputs()) {
-      long time = out.meta().getTime().toEpochMilli();
-      if (out instanceof PipelineChanges.Event event) {
-        context.forward(new Record<>(event.key(), event.value(), time), ForgeTopology.PIPELINE_EVENTS_SINK);
-      } else if (out instanceof PipelineChanges.Command command) {
-        context.forward(new Record<>(command.key(), command.value(), time), ForgeTopology.STAGE_COMMANDS_SINK);
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package io.poseidon.processors.harbor;
 
+import io.poseidon.topology.validation.Ids;
 import io.poseidon.topology.events.Cause;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.harbor.AgentStepFailed;
@@ -55,7 +56,7 @@ final class DeploymentSaga {
   void onRequested(SagaChanges changes, EventMeta meta, DeploymentRequested r) {
     Map<String, String> problems = HarborValidation.check(r);
     if (!problems.isEmpty()) {
-      throw new RejectedRecordException(HarborValidation.describe(problems));
+      throw new RejectedRecordException(Ids.describe(problems));
     }
     if (changes.deployment(r.getDeploymentId()) != null) {
       log.debug("Deployment {} already requested; request {} changes nothing", r.getDeploymentId(), meta.getEventId());
@@ -103,7 +104,7 @@ final class DeploymentSaga {
   void onCancelRequested(SagaChanges changes, EventMeta meta, DeploymentCancelRequested c) {
     Map<String, String> problems = HarborValidation.check(c);
     if (!problems.isEmpty()) {
-      throw new RejectedRecordException(HarborValidation.describe(problems));
+      throw new RejectedRecordException(Ids.describe(problems));
     }
     Deployment.Builder d = changes.deployment(c.getDeploymentId());
     if (d == null) {

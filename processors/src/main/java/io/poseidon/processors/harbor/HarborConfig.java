@@ -1,7 +1,7 @@
 package io.poseidon.processors.harbor;
 
 import io.poseidon.topology.config.ConfigSource;
-import io.poseidon.topology.timers.Backoff;
+import io.poseidon.topology.saga.SagaSettings;
 import java.time.Duration;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -14,10 +14,11 @@ public final class HarborConfig extends AbstractConfig {
 
   public static final String DEFAULT_HEALTH_GATE_SECONDS = "harbor.default.health.gate.seconds";
   public static final String DEFAULT_STEP_TIMEOUT_SECONDS = "harbor.default.step.timeout.seconds";
-  public static final String MAX_ATTEMPTS = "harbor.max.attempts";
-  public static final String RETRY_BACKOFF_MS = "harbor.retry.backoff.ms";
-  public static final String RETRY_BACKOFF_MAX_MS = "harbor.retry.backoff.max.ms";
-  public static final String TIMER_SCAN_INTERVAL_MS = "harbor.timer.scan.interval.ms";
+  public static final String MAX_ATTEMPTS = SagaSettings.maxAttemptsKey(HarborModule.NAME);
+  public static final String RETRY_BACKOFF_MS = SagaSettings.retryBackoffKey(HarborModule.NAME);
+  public static final String RETRY_BACKOFF_MAX_MS = SagaSettings.retryBackoffMaxKey(HarborModule.NAME);
+  public static final String TIMER_SCAN_INTERVAL_MS = SagaSettings.timerScanIntervalKey(HarborModule.NAME);
+  public static final String RETENTION = SagaSettings.retentionKey(HarborModule.NAME);
 
   public static final ConfigDef CONFIG = new ConfigDef()
       .define(DEFAULT_HEALTH_GATE_SECONDS, Type.INT, 10, Range.between(1, HarborValidation.MAX_SECONDS),
@@ -27,17 +28,13 @@ public final class HarborConfig extends AbstractConfig {
       .define(DEFAULT_STEP_TIMEOUT_SECONDS, Type.INT, 60, Range.between(1, HarborValidation.MAX_SECONDS),
           Importance.MEDIUM,
           "How long a deploy agent may take for one deploy or rollback step, for a request that does not give "
-              + "stepTimeoutSeconds. A step that times out counts as failed (not retried).")
-      .define(MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM,
-          "Attempts of one deploy or rollback step (the first try included) when the agent reports a "
-              + "retryable failure.")
-      .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
-          "Wait before the first retry of a step; each further retry waits twice as long.")
-      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
-          "Longest wait between two attempts of a step.")
-      .define(TIMER_SCAN_INTERVAL_MS, Type.LONG, 500L, Range.atLeast(10), Importance.LOW,
-          "How often harbor looks for due timers (step timeouts, health gate ends, retries; wall-clock "
-              + "punctuation).");
+              + "stepTimeoutSeconds. A step that times out counts as failed (not retried).");
+
+  static {
+    SagaSettings.defineRetries(CONFIG, HarborModule.NAME, "deploy or rollback step");
+    SagaSettings.defineTimersAndRetention(CONFIG, HarborModule.NAME, 500L,
+        "step timeouts, health gate ends, retries", "deployments (state and history)");
+  }
 
   public HarborConfig(ConfigSource source) {
     super(CONFIG, source.values(), false);
@@ -56,7 +53,7 @@ public final class HarborConfig extends AbstractConfig {
   }
 
   public int maxAttempts() {
-    return getInt(MAX_ATTEMPTS);
+    return SagaSettings.maxAttempts(this, HarborModule.NAME);
   }
 
   /**
@@ -64,10 +61,15 @@ public final class HarborConfig extends AbstractConfig {
    * at most {@code retry.backoff.max.ms}.
    */
   public Duration retryBackoff(int failedAttempt) {
-    return Backoff.exponential(getLong(RETRY_BACKOFF_MS), getLong(RETRY_BACKOFF_MAX_MS), failedAttempt);
+    return SagaSettings.retryBackoff(this, HarborModule.NAME, failedAttempt);
   }
 
   public Duration timerScanInterval() {
-    return Duration.ofMillis(getLong(TIMER_SCAN_INTERVAL_MS));
+    return SagaSettings.timerScanInterval(this, HarborModule.NAME);
+  }
+
+  /** How long a finished deployment stays queryable. */
+  public Duration retention() {
+    return SagaSettings.retention(this, HarborModule.NAME);
   }
 }

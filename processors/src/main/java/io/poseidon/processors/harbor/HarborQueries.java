@@ -43,6 +43,11 @@ public final class HarborQueries {
     return retype(raw);
   }
 
+  /** Whether a deployment reached its terminal state (then a cancel has nothing left to stop). */
+  public static boolean isFinished(Deployment deployment) {
+    return SagaChanges.finishedAt(deployment) != null;
+  }
+
   @SuppressWarnings("unchecked")
   private static <A, B> QueryResult<B> retype(QueryResult<A> notLocal) {
     return (QueryResult<B>) notLocal;

@@ -1,5 +1,6 @@
 package io.poseidon.processors.harbor;
 
+import io.poseidon.processors.lighthouse.LighthouseTopics;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
 import io.poseidon.schemas.harbor.Deployment;
@@ -7,7 +8,6 @@ import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentEvent;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.lighthouse.HealthEvent;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -58,11 +58,11 @@ public final class HarborTopology {
 
     Topology topology = new Topology();
     topology.addSource(DEPLOYMENT_COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
-        TopicCatalog.HARBOR_DEPLOYMENT_COMMANDS.name());
+        HarborTopics.DEPLOYMENT_COMMANDS.name());
     topology.addSource(AGENT_RESULTS_SOURCE, keys.deserializer(), results.deserializer(),
-        TopicCatalog.HARBOR_AGENT_RESULTS.name());
+        HarborTopics.AGENT_RESULTS.name());
     topology.addSource(SERVICE_HEALTH_SOURCE, keys.deserializer(), health.deserializer(),
-        TopicCatalog.LIGHTHOUSE_SERVICE_HEALTH.name());
+        LighthouseTopics.SERVICE_HEALTH.name());
     topology.addProcessor(PROCESSOR, () -> new DeploymentSagaProcessor(config, clock),
         DEPLOYMENT_COMMANDS_SOURCE, AGENT_RESULTS_SOURCE, SERVICE_HEALTH_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEPLOYMENT_STORE), keys,
@@ -70,9 +70,9 @@ public final class HarborTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERVICE_STORE), keys,
         serdes.valueSerde(ServiceDeployments.class)), PROCESSOR);
     topology.addStateStore(TimerIndex.storeBuilder(TIMER_STORE), PROCESSOR);
-    topology.addSink(AGENT_COMMANDS_SINK, TopicCatalog.HARBOR_AGENT_COMMANDS.name(), keys.serializer(),
+    topology.addSink(AGENT_COMMANDS_SINK, HarborTopics.AGENT_COMMANDS.name(), keys.serializer(),
         agentCommands.serializer(), PROCESSOR);
-    topology.addSink(DEPLOYMENT_EVENTS_SINK, TopicCatalog.HARBOR_DEPLOYMENT_EVENTS.name(), keys.serializer(),
+    topology.addSink(DEPLOYMENT_EVENTS_SINK, HarborTopics.DEPLOYMENT_EVENTS.name(), keys.serializer(),
         events.serializer(), PROCESSOR);
     return topology;
   }

@@ -11,6 +11,9 @@ import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.HistoryEntry;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.topology.events.Cause;
+import io.poseidon.topology.saga.Table;
+import io.poseidon.topology.saga.Tracked;
+import io.poseidon.topology.saga.UnitOfWork;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
 import java.time.Instant;
@@ -21,98 +24,53 @@ import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * One unit of work of the saga: the deployments and service records it read (as private copies), what
- * it changed, and what it emits, in order. {@link DeploymentSaga} decides on it without touching Kafka;
- * {@link DeploymentSagaProcessor} then writes the changes to the stores, moves the timers and forwards
- * the outputs. Unit tests run the saga over a map-backed {@link State}.
+ * One unit of work of the saga ({@link UnitOfWork}): the deployments and service records it read (as
+ * private copies), what it changed, and what it emits, in order. {@link DeploymentSaga} decides on it
+ * without touching Kafka; {@link DeploymentSagaProcessor} then applies it. Unit tests run the saga over
+ * map-backed tables.
  *
  * <p>Every event emitted for a deployment gets the deployment's correlation id (the one of its
  * {@code DeploymentRequested}), is appended to its history and updates {@code updatedAt}. Every agent
  * command becomes the deployment's {@code lastCommandEventId}.
  */
-final class SagaChanges {
+final class SagaChanges extends UnitOfWork {
 
   static final String SOURCE = "harbor";
 
-  /** Where the saga reads the state it changes (the stores, or maps in a unit test). */
-  interface State {
-    Deployment deployment(String deploymentId);
+  private final Tracked<Deployment, Deployment.Builder> deployments;
+  private final Tracked<ServiceDeployments, ServiceDeployments.Builder> services;
 
-    ServiceDeployments service(String service);
-  }
-
-  /** A record to forward: a fact for harbor.deployment-events or a command for harbor.agent-commands. */
-  sealed interface Output permits Event, Command {
-    String key();
-
-    EventMeta meta();
-  }
-
-  record Event(String key, DeploymentEvent value) implements Output {
-    @Override
-    public EventMeta meta() {
-      return value.getMeta();
-    }
-  }
-
-  record Command(String key, AgentCommand value) implements Output {
-    @Override
-    public EventMeta meta() {
-      return value.getMeta();
-    }
-  }
-
-  private final State state;
-  private final Clock clock;
-  private final Map<String, Deployment> deploymentsAsRead = new LinkedHashMap<>();
-  private final Map<String, Deployment.Builder> deployments = new LinkedHashMap<>();
-  private final Map<String, ServiceDeployments> servicesAsRead = new LinkedHashMap<>();
-  private final Map<String, ServiceDeployments.Builder> services = new LinkedHashMap<>();
-  private final List<Output> outputs = new ArrayList<>();
-
-  SagaChanges(State state, Clock clock) {
-    this.state = state;
-    this.clock = clock;
-  }
-
-  /** Now, at the millisecond precision the schemas keep. */
-  Instant now() {
-    return Instant.ofEpochMilli(clock.millis());
+  /**
+   * @param deployments deploymentId → Deployment ({@code harbor-deployment-store}, or a map in a unit test)
+   * @param services service → ServiceDeployments ({@code harbor-service-store})
+   */
+  SagaChanges(Table<Deployment> deployments, Table<ServiceDeployments> services, Clock clock) {
+    super(clock);
+    this.deployments = track(new Tracked<>(HarborTopology.DEPLOYMENT_STORE, deployments, Deployment::newBuilder,
+        Deployment.Builder::build));
+    this.services = track(new Tracked<>(HarborTopology.SERVICE_STORE, services, ServiceDeployments::newBuilder,
+        ServiceDeployments.Builder::build));
   }
 
   /** The deployment to change (a builder over a private copy), or null when unknown. */
   Deployment.Builder deployment(String deploymentId) {
-    Deployment.Builder d = deployments.get(deploymentId);
-    if (d == null && !deploymentsAsRead.containsKey(deploymentId)) {
-      Deployment stored = state.deployment(deploymentId);
-      if (stored != null) {
-        deploymentsAsRead.put(deploymentId, stored);
-        d = Deployment.newBuilder(stored); // deep copy
-        deployments.put(deploymentId, d);
-      }
-    }
-    return d;
+    return deployments.get(deploymentId);
   }
 
   /** A deployment new to harbor (every field set). */
   void add(Deployment.Builder created) {
-    deploymentsAsRead.put(created.getDeploymentId(), null);
-    deployments.put(created.getDeploymentId(), created);
+    deployments.add(created.getDeploymentId(), created);
   }
 
   /** The service's record to change (a private copy; a fresh one when the service is new to harbor). */
   ServiceDeployments.Builder service(String service) {
-    return services.computeIfAbsent(service, name -> {
-      ServiceDeployments stored = state.service(name);
-      servicesAsRead.put(name, stored);
-      return ServiceDeployments.newBuilder(stored == null ? empty(name) : stored);
-    });
+    return services.getOrCreate(service, () -> empty(service));
   }
 
   /** Emits a fact about {@code d} to harbor.deployment-events and appends it to the history. */
   EventMeta emit(Deployment.Builder d, Cause cause, SpecificRecord payload) {
     EventMeta meta = meta(d, cause, payload);
-    outputs.add(new Event(d.getService(), new DeploymentEvent(meta, payload)));
+    output(HarborTopology.DEPLOYMENT_EVENTS_SINK, d.getService(), new DeploymentEvent(meta, payload), meta);
     List<HistoryEntry> history = new ArrayList<>(d.getHistory());
     history.add(historyEntry(meta, payload));
     d.setHistory(history);
@@ -123,58 +81,42 @@ final class SagaChanges {
   /** Sends a step command to the deploy agents; results answer its eventId. */
   EventMeta send(Deployment.Builder d, Cause cause, SpecificRecord payload) {
     EventMeta meta = meta(d, cause, payload);
-    outputs.add(new Command(d.getService(), new AgentCommand(meta, payload)));
+    output(HarborTopology.AGENT_COMMANDS_SINK, d.getService(), new AgentCommand(meta, payload), meta);
     d.setLastCommandEventId(meta.getEventId());
     return meta;
   }
 
-  List<Output> outputs() {
-    return outputs;
-  }
-
   /** Deployments created or changed. */
   List<Deployment> changedDeployments() {
-    return deployments.values().stream()
-        .map(Deployment.Builder::build)
-        .filter(d -> !d.equals(deploymentsAsRead.get(d.getDeploymentId())))
-        .toList();
+    return List.copyOf(deployments.changed().values());
   }
 
   /** Service records created or changed. */
   List<ServiceDeployments> changedServices() {
-    return services.values().stream()
-        .map(ServiceDeployments.Builder::build)
-        .filter(s -> !s.equals(baseline(s.getService())))
-        .toList();
+    return List.copyOf(services.changed().values());
   }
 
-  /** Timers of the changed deployments that are no longer pending. */
-  List<TimerIndex.Timer> timersToCancel() {
-    List<TimerIndex.Timer> out = new ArrayList<>();
+  /** The pending timer of each changed deployment moves with its state: the old one goes, a new one comes. */
+  @Override
+  protected void deriveTimers(List<TimerIndex.Timer> cancel, List<TimerIndex.Timer> schedule) {
     for (Deployment d : changedDeployments()) {
-      TimerIndex.Timer before = SagaTimers.pending(deploymentsAsRead.get(d.getDeploymentId()));
-      if (before != null && !before.equals(SagaTimers.pending(d))) {
-        out.add(before);
-      }
-    }
-    return out;
-  }
-
-  /** Timers of the changed deployments that are new. */
-  List<TimerIndex.Timer> timersToSchedule() {
-    List<TimerIndex.Timer> out = new ArrayList<>();
-    for (Deployment d : changedDeployments()) {
+      TimerIndex.Timer before = SagaTimers.pending(deployments.asRead(d.getDeploymentId()));
       TimerIndex.Timer after = SagaTimers.pending(d);
-      if (after != null && !after.equals(SagaTimers.pending(deploymentsAsRead.get(d.getDeploymentId())))) {
-        out.add(after);
+      if (before != null && !before.equals(after)) {
+        cancel.add(before);
+      }
+      if (after != null && !after.equals(before)) {
+        schedule.add(after);
       }
     }
-    return out;
   }
 
-  private ServiceDeployments baseline(String service) {
-    ServiceDeployments read = servicesAsRead.get(service);
-    return read == null ? empty(service) : read;
+  /** When a deployment reached its terminal state; null while it is in flight. */
+  static Instant finishedAt(Deployment d) {
+    return switch (d.getStatus()) {
+      case SUCCEEDED, ROLLED_BACK, FAILED_NEEDS_ATTENTION, CANCELLED -> d.getUpdatedAt();
+      default -> null;
+    };
   }
 
   private static ServiceDeployments empty(String service) {
@@ -184,7 +126,7 @@ final class SagaChanges {
 
   private EventMeta meta(Deployment.Builder d, Cause cause, SpecificRecord payload) {
     String type = SOURCE + "." + payload.getClass().getSimpleName();
-    return cause.meta(type, SOURCE, d.getCorrelationId(), clock);
+    return cause.meta(type, SOURCE, d.getCorrelationId(), clock());
   }
 
 

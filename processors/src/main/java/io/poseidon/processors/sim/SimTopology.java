@@ -1,11 +1,13 @@
 package io.poseidon.processors.sim;
 
+import io.poseidon.processors.lighthouse.LighthouseTopics;
+import io.poseidon.processors.forge.ForgeTopics;
+import io.poseidon.processors.harbor.HarborTopics;
 import io.poseidon.schemas.forge.StageCommand;
 import io.poseidon.schemas.forge.StageResult;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
 import io.poseidon.schemas.lighthouse.HealthEvent;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -50,24 +52,24 @@ public final class SimTopology {
     Serde<AgentCommand> commands = serdes.valueSerde(AgentCommand.class);
     Topology topology = new Topology();
     topology.addSource(COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
-        TopicCatalog.HARBOR_AGENT_COMMANDS.name());
+        HarborTopics.AGENT_COMMANDS.name());
     topology.addProcessor(AGENT, () -> new SimulatedDeployAgent(config, clock, random), COMMANDS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), keys,
         commands), AGENT);
     topology.addStateStore(TimerIndex.storeBuilder(TIMER_STORE), AGENT);
-    topology.addSink(RESULTS_SINK, TopicCatalog.HARBOR_AGENT_RESULTS.name(), keys.serializer(),
+    topology.addSink(RESULTS_SINK, HarborTopics.AGENT_RESULTS.name(), keys.serializer(),
         serdes.valueSerde(AgentResult.class).serializer(), AGENT);
-    topology.addSink(HEALTH_SINK, TopicCatalog.LIGHTHOUSE_SERVICE_HEALTH.name(), keys.serializer(),
+    topology.addSink(HEALTH_SINK, LighthouseTopics.SERVICE_HEALTH.name(), keys.serializer(),
         serdes.valueSerde(HealthEvent.class).serializer(), AGENT);
 
     Serde<StageCommand> stageCommands = serdes.valueSerde(StageCommand.class);
     topology.addSource(STAGE_COMMANDS_SOURCE, keys.deserializer(), stageCommands.deserializer(),
-        TopicCatalog.FORGE_STAGE_COMMANDS.name());
+        ForgeTopics.STAGE_COMMANDS.name());
     topology.addProcessor(RUNNER, () -> new SimulatedCiRunner(config, clock), STAGE_COMMANDS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNNER_PENDING_STORE), keys,
         stageCommands), RUNNER);
     topology.addStateStore(TimerIndex.storeBuilder(RUNNER_TIMER_STORE), RUNNER);
-    topology.addSink(STAGE_RESULTS_SINK, TopicCatalog.FORGE_STAGE_RESULTS.name(), keys.serializer(),
+    topology.addSink(STAGE_RESULTS_SINK, ForgeTopics.STAGE_RESULTS.name(), keys.serializer(),
         serdes.valueSerde(StageResult.class).serializer(), RUNNER);
     return topology;
   }

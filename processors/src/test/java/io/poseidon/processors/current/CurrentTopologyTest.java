@@ -1,5 +1,8 @@
 package io.poseidon.processors.current;
 
+import io.poseidon.topology.catalog.TopicSpec;
+import io.poseidon.processors.forge.ForgeTopics;
+import io.poseidon.processors.harbor.HarborTopics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.processors.testing.MutableClock;
+import io.poseidon.processors.testing.TopologyHarness;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.current.CommitPushed;
 import io.poseidon.schemas.current.Timeline;
@@ -40,7 +44,6 @@ import io.poseidon.schemas.harbor.DeploymentStrategy;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.StepAction;
 import io.poseidon.schemas.harbor.StepStatus;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.events.EventMetas;
@@ -83,6 +86,7 @@ class CurrentTopologyTest {
 
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
   private final MutableClock clock = new MutableClock(T0);
+  private TopologyHarness harness;
   private TopologyTestDriver driver;
   private TestInputTopic<String, WorkflowCommand> commands;
   private TestInputTopic<byte[], byte[]> rawCommands;
@@ -96,12 +100,37 @@ class CurrentTopologyTest {
 
   @AfterEach
   void stop() {
-    if (driver != null) {
-      driver.close();
+    if (harness != null) {
+      harness.close();
     }
   }
 
   // --- the workflow's paths ----------------------------------------------------------------------
+
+  @Test
+  void shouldRemoveAFinishedWorkflowAndItsTimelineOnceTheRetentionIsOver() {
+    start(Map.of(CurrentConfig.RETENTION, "7d"));
+    // Given a workflow that completed
+    WorkflowCommand push = push(SERVICE, COMMIT, "main", List.of("dev"));
+    String workflowId = push.getMeta().getCorrelationId();
+    send(push);
+    new Forge(pipelineCommands.readValue()).finished(PipelineStatus.SUCCEEDED, null);
+    new Harbor(deploymentCommands.readValue()).finished(DeploymentStatus.SUCCEEDED, null);
+    Instant finished = workflow(workflowId).getUpdatedAt();
+
+    // When current.retention (7 days here) is not over, workflow and timeline are there; then both go
+    advance(Duration.between(clock.instant(), finished.plus(Duration.ofDays(7))).minusSeconds(1));
+    assertNotNull(workflowOrNull(workflowId));
+    assertNotNull(timelineOrNull(workflowId));
+    advance(Duration.ofSeconds(1));
+    assertNull(workflowOrNull(workflowId));
+    assertNull(timelineOrNull(workflowId));
+    for (String store : List.of(CurrentTopology.WORKFLOW_STORE, CurrentTopology.TIMELINE_STORE)) {
+      List<TestRecord<String, byte[]>> changelog = harness.changelog("test-current", store).readRecordsToList();
+      assertEquals(workflowId, changelog.get(changelog.size() - 1).key(), store);
+      assertNull(changelog.get(changelog.size() - 1).value(), "a tombstone in " + store);
+    }
+  }
 
   @Test
   void shouldRunACommitThroughQualityChecksPipelineAndDeploymentToCompletion() {
@@ -301,10 +330,9 @@ class CurrentTopologyTest {
     assertTrue(pipelineCommands.isEmpty());
     assertTrue(deploymentCommands.isEmpty());
     assertEquals(WorkflowStatus.COMPLETED, workflow(push.getMeta().getCorrelationId()).getStatus());
-    KeyValueStore<String, String> timers = driver.getKeyValueStore(CurrentTopology.TIMER_STORE);
-    try (KeyValueIterator<String, String> left = timers.all()) {
-      assertFalse(left.hasNext(), "no timer left behind");
-    }
+    assertEquals(List.of("~retention|current-workflow-store|" + push.getMeta().getCorrelationId()),
+        harness.timerIds(CurrentTopology.TIMER_STORE),
+        "no step timer left behind, only the removal of the finished workflow after current.retention");
   }
 
   // --- the timeline --------------------------------------------------------------------------------
@@ -625,26 +653,17 @@ class CurrentTopologyTest {
     Map<String, String> all = new HashMap<>(Map.of(CurrentConfig.TIMER_SCAN_INTERVAL_MS, "100"));
     all.putAll(settings);
     CurrentConfig config = new CurrentConfig(ConfigSource.of(all));
-    driver = new TopologyTestDriver(CurrentTopology.build(serdes, config, clock),
-        StreamsDefaults.forTopologyTest("current"), clock.instant());
-    commands = driver.createInputTopic(TopicCatalog.CURRENT_WORKFLOW_COMMANDS.name(), new StringSerializer(),
-        serdes.valueSerializer(WorkflowCommand.class));
-    rawCommands = driver.createInputTopic(TopicCatalog.CURRENT_WORKFLOW_COMMANDS.name(), new ByteArraySerializer(),
-        new ByteArraySerializer());
-    pipelineEvents = driver.createInputTopic(TopicCatalog.FORGE_PIPELINE_EVENTS.name(), new StringSerializer(),
-        serdes.valueSerializer(PipelineEvent.class));
-    rawPipelineEvents = driver.createInputTopic(TopicCatalog.FORGE_PIPELINE_EVENTS.name(), new ByteArraySerializer(),
-        new ByteArraySerializer());
-    deploymentEvents = driver.createInputTopic(TopicCatalog.HARBOR_DEPLOYMENT_EVENTS.name(), new StringSerializer(),
-        serdes.valueSerializer(DeploymentEvent.class));
-    events = driver.createOutputTopic(TopicCatalog.CURRENT_WORKFLOW_EVENTS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(WorkflowEvent.class));
-    pipelineCommands = driver.createOutputTopic(TopicCatalog.FORGE_PIPELINE_COMMANDS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(PipelineCommand.class));
-    deploymentCommands = driver.createOutputTopic(TopicCatalog.HARBOR_DEPLOYMENT_COMMANDS.name(),
-        new StringDeserializer(), serdes.valueDeserializer(DeploymentCommand.class));
-    deadLetters = driver.createOutputTopic(TopicCatalog.CURRENT_DLQ.name(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    harness = new TopologyHarness(CurrentModule.NAME, () -> CurrentTopology.build(serdes, config, clock), clock);
+    driver = harness.driver();
+    commands = harness.input(CurrentTopics.WORKFLOW_COMMANDS, WorkflowCommand.class);
+    rawCommands = harness.rawInput(CurrentTopics.WORKFLOW_COMMANDS);
+    pipelineEvents = harness.input(ForgeTopics.PIPELINE_EVENTS, PipelineEvent.class);
+    rawPipelineEvents = harness.rawInput(ForgeTopics.PIPELINE_EVENTS);
+    deploymentEvents = harness.input(HarborTopics.DEPLOYMENT_EVENTS, DeploymentEvent.class);
+    events = harness.output(CurrentTopics.WORKFLOW_EVENTS, WorkflowEvent.class);
+    pipelineCommands = harness.output(ForgeTopics.PIPELINE_COMMANDS, PipelineCommand.class);
+    deploymentCommands = harness.output(HarborTopics.DEPLOYMENT_COMMANDS, DeploymentCommand.class);
+    deadLetters = harness.deadLetters();
   }
 
   private WorkflowCommand push(String service, String commit, String branch, List<String> environments) {
@@ -664,8 +683,7 @@ class CurrentTopologyTest {
   }
 
   private void advance(Duration d) {
-    clock.advance(d);
-    driver.advanceWallClockTime(d);
+    harness.advance(d);
   }
 
   private Workflow workflow(String id) {

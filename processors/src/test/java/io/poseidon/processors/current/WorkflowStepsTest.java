@@ -17,6 +17,7 @@ import io.poseidon.schemas.current.WorkflowStep;
 import io.poseidon.schemas.forge.PipelineRunFinished;
 import io.poseidon.schemas.forge.PipelineStatus;
 import io.poseidon.topology.errors.RejectedRecordException;
+import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Duration;
@@ -122,17 +123,7 @@ class WorkflowStepsTest {
 
   /** One unit of work over the maps, applied the way the processor applies it. */
   private WorkflowChanges run(String workflowId, Consumer<WorkflowChanges> decide) {
-    WorkflowChanges changes = new WorkflowChanges(workflowId, new WorkflowChanges.State() {
-      @Override
-      public Workflow workflow(String id) {
-        return workflows.get(id);
-      }
-
-      @Override
-      public Timeline timeline(String id) {
-        return timelines.get(id);
-      }
-    }, config, clock);
+    WorkflowChanges changes = new WorkflowChanges(workflowId, Table.of(workflows), Table.of(timelines), config, clock);
     decide.accept(changes);
     Workflow w = changes.changedWorkflow();
     if (w != null) {

@@ -1,5 +1,6 @@
 package io.poseidon.processors.depths;
 
+import io.poseidon.topology.catalog.TopicSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,7 +14,6 @@ import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.depths.InstanceExpired;
 import io.poseidon.schemas.depths.ServiceInstance;
 import io.poseidon.schemas.depths.ServiceRegistered;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.catalog.TopicProvisioner;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
@@ -78,11 +78,11 @@ class DepthsTopologyIT {
         PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, stack.uniqueName("it") + "-",
         PoseidonConfig.STREAMS_STATE_DIR, stateDir.toString())));
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-      new TopicProvisioner(admin, (short) 1, 0).ensure(TopicCatalog.ownedBy("depths"), Duration.ofSeconds(30));
+      new TopicProvisioner(admin, (short) 1, 0).ensure(new DepthsModule().topics(), Duration.ofSeconds(30));
     }
     serdes = SerdeFactory.apicurio(stack.registryUrl());
     DepthsConfig depths = new DepthsConfig(ConfigSource.of(Map.of(DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, "200")));
-    runtime = new ServiceRuntime("depths", new DepthsService(serdes, depths, Clock.systemUTC()).topology(),
+    runtime = new ServiceRuntime("depths", DepthsTopology.build(serdes, depths, Clock.systemUTC()),
         StreamsDefaults.forService(config, "depths", "localhost:1"));
     runtime.start();
     until("depths RUNNING", Duration.ofSeconds(60), runtime::isRunning);
@@ -104,7 +104,7 @@ class DepthsTopologyIT {
 
     // no heartbeat: after the 2 s TTL the punctuator removes it and says so on instance-changes
     until("instance expired", Duration.ofSeconds(30), () -> localList(queries).isEmpty());
-    List<InstanceEvent> changes = consume(TopicCatalog.DEPTHS_INSTANCE_CHANGES.name(), 2,
+    List<InstanceEvent> changes = consume(DepthsTopics.INSTANCE_CHANGES.name(), 2,
         serdes.valueDeserializer(InstanceEvent.class));
     assertInstanceOf(ServiceRegistered.class, changes.get(0).getPayload());
     InstanceExpired expired = assertInstanceOf(InstanceExpired.class, changes.get(1).getPayload());
@@ -116,12 +116,12 @@ class DepthsTopologyIT {
     try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
         new ByteArraySerializer(), new ByteArraySerializer())) {
-      raw.send(new ProducerRecord<>(TopicCatalog.DEPTHS_REGISTRATIONS.name(),
+      raw.send(new ProducerRecord<>(DepthsTopics.REGISTRATIONS.name(),
           service.getBytes(StandardCharsets.UTF_8), "{\"broken\":".getBytes(StandardCharsets.UTF_8)));
     }
     produce(registration("i-2", 60)); // the topology keeps going after the poison record
 
-    List<ConsumerRecord<byte[], byte[]>> dead = consumeRecords(TopicCatalog.DEPTHS_DLQ.name(), 1,
+    List<ConsumerRecord<byte[], byte[]>> dead = consumeRecords(TopicSpec.deadLetterName(DepthsModule.NAME), 1,
         new ByteArrayDeserializer());
     ConsumerRecord<byte[], byte[]> letter = dead.get(0);
     assertEquals("{\"broken\":", new String(letter.value(), StandardCharsets.UTF_8));
@@ -148,7 +148,7 @@ class DepthsTopologyIT {
     try (KafkaProducer<String, InstanceEvent> producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
         new StringSerializer(), serdes.valueSerializer(InstanceEvent.class))) {
-      producer.send(new ProducerRecord<>(TopicCatalog.DEPTHS_REGISTRATIONS.name(), service, event));
+      producer.send(new ProducerRecord<>(DepthsTopics.REGISTRATIONS.name(), service, event));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.poseidon.processors.depths;
 
+import io.poseidon.topology.catalog.TopicSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,13 +14,13 @@ import io.poseidon.schemas.depths.InstanceHeartbeat;
 import io.poseidon.schemas.depths.ServiceDeregistered;
 import io.poseidon.schemas.depths.ServiceInstance;
 import io.poseidon.schemas.depths.ServiceRegistered;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
 import io.poseidon.processors.testing.MutableClock;
+import io.poseidon.processors.testing.TopologyHarness;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +49,7 @@ class DepthsTopologyTest {
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
   private final Serde<InstanceEvent> events = serdes.valueSerde(InstanceEvent.class);
   private final MutableClock clock = new MutableClock(T0);
+  private TopologyHarness harness;
   private TopologyTestDriver driver;
   private TestInputTopic<String, InstanceEvent> registrations;
   private TestInputTopic<byte[], byte[]> rawRegistrations;
@@ -59,21 +61,18 @@ class DepthsTopologyTest {
   void start() {
     DepthsConfig config = new DepthsConfig(ConfigSource.of(Map.of(
         DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, Long.toString(SCAN.toMillis()))));
-    driver = new TopologyTestDriver(DepthsTopology.build(serdes, config, clock),
-        StreamsDefaults.forTopologyTest("depths"), T0);
-    String in = TopicCatalog.DEPTHS_REGISTRATIONS.name();
-    registrations = driver.createInputTopic(in, new StringSerializer(), events.serializer());
-    rawRegistrations = driver.createInputTopic(in, new ByteArraySerializer(), new ByteArraySerializer());
-    changes = driver.createOutputTopic(TopicCatalog.DEPTHS_INSTANCE_CHANGES.name(), new StringDeserializer(),
-        events.deserializer());
-    deadLetters = driver.createOutputTopic(TopicCatalog.DEPTHS_DLQ.name(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    harness = new TopologyHarness(DepthsModule.NAME, () -> DepthsTopology.build(serdes, config, clock), clock);
+    driver = harness.driver();
+    registrations = harness.input(DepthsTopics.REGISTRATIONS, InstanceEvent.class);
+    rawRegistrations = harness.rawInput(DepthsTopics.REGISTRATIONS);
+    changes = harness.output(DepthsTopics.INSTANCE_CHANGES, InstanceEvent.class);
+    deadLetters = harness.deadLetters();
     store = driver.getKeyValueStore(DepthsTopology.INSTANCE_STORE);
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    harness.close();
   }
 
   @Test
@@ -228,8 +227,7 @@ class DepthsTopologyTest {
   }
 
   private void advance(Duration d) {
-    clock.advance(d);
-    driver.advanceWallClockTime(d);
+    harness.advance(d);
   }
 
   private InstanceEvent registered(String service, String id, int ttl) {

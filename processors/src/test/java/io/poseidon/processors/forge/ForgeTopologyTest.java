@@ -1,5 +1,6 @@
 package io.poseidon.processors.forge;
 
+import io.poseidon.topology.catalog.TopicSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.processors.testing.MutableClock;
+import io.poseidon.processors.testing.TopologyHarness;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.forge.CancelStage;
 import io.poseidon.schemas.forge.PipelineCommand;
@@ -26,7 +28,6 @@ import io.poseidon.schemas.forge.StageState;
 import io.poseidon.schemas.forge.StageStatus;
 import io.poseidon.schemas.forge.StageStatusChanged;
 import io.poseidon.schemas.forge.StageSucceeded;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.events.EventMetas;
@@ -75,6 +76,7 @@ class ForgeTopologyTest {
       ForgeConfig.RETRY_BACKOFF_MS, "1000",
       ForgeConfig.DEFAULT_MIN_COVERAGE, "0.8",
       ForgeConfig.DEFAULT_MAX_CRITICAL_VULNERABILITIES, "0")));
+  private TopologyHarness harness;
   private TopologyTestDriver driver;
   private TestInputTopic<String, PipelineCommand> commands;
   private TestInputTopic<byte[], byte[]> rawCommands;
@@ -85,12 +87,13 @@ class ForgeTopologyTest {
 
   @BeforeEach
   void start() {
-    startDriver();
+    harness = new TopologyHarness(ForgeModule.NAME, () -> ForgeTopology.build(serdes, config, clock), clock);
+    openTopics();
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    harness.close();
   }
 
   // --- the run's paths -------------------------------------------------------------------------
@@ -487,7 +490,29 @@ class ForgeTopologyTest {
     // Then the timeout fires on time, once
     assertEquals("build FAILED #1: timed out after 60s", describeEvents(events.readValuesToList()).get(0));
     assertEquals(PipelineStatus.FAILED, run("run-1").getStatus());
-    assertEquals(0, countEntries(ForgeTopology.TIMER_STORE), "no timer left behind");
+    assertEquals(List.of("~retention|forge-run-store|run-1"), harness.timerIds(ForgeTopology.TIMER_STORE),
+        "no stage timer left behind, only the removal of the finished run after forge.retention");
+  }
+
+  @Test
+  void shouldRemoveAFinishedRunFromItsStoreOnceTheRetentionIsOver() {
+    // Given a run that succeeded
+    send(request("run-1"));
+    runner.succeed(runner.next());
+    runner.pending().forEach(runner::succeed);
+    runner.succeed(runner.next());
+    Instant finished = run("run-1").getUpdatedAt();
+
+    // When forge.retention (30 days) is not over, it is still there; once it is, the run is gone
+    advance(Duration.between(clock.instant(), finished.plus(Duration.ofDays(30))).minusSeconds(1));
+    assertNotNull(runOrNull("run-1"));
+    advance(Duration.ofSeconds(1));
+    assertNull(runOrNull("run-1"));
+    List<TestRecord<String, byte[]>> changelog = harness.changelog("test-forge", ForgeTopology.RUN_STORE)
+        .readRecordsToList();
+    assertEquals("run-1", changelog.get(changelog.size() - 1).key());
+    assertNull(changelog.get(changelog.size() - 1).value(), "a tombstone");
+    assertEquals(0, countEntries(ForgeTopology.TIMER_STORE));
   }
 
   @Test
@@ -498,59 +523,36 @@ class ForgeTopologyTest {
     runner.succeed(runner.next());
     assertEquals(PipelineStatus.SUCCEEDED, run("run-1").getStatus());
     events.readValuesToList();
-    assertEquals(4, countEntries(ForgeTopology.TIMER_STORE), "the timeouts of the answered stages");
+    assertEquals(5, countEntries(ForgeTopology.TIMER_STORE),
+        "the timeouts of the answered stages and the removal of the finished run");
 
     advance(Duration.ofSeconds(TIMEOUT_SECONDS));
 
-    assertEquals(0, countEntries(ForgeTopology.TIMER_STORE));
+    assertEquals(List.of("~retention|forge-run-store|run-1"), harness.timerIds(ForgeTopology.TIMER_STORE));
     assertTrue(events.isEmpty(), "stale timeouts change nothing");
     assertTrue(runner.pending().isEmpty());
   }
 
   // --- helpers -------------------------------------------------------------------------------
 
-  private void startDriver() {
-    driver = new TopologyTestDriver(ForgeTopology.build(serdes, config, clock),
-        StreamsDefaults.forTopologyTest("forge"), clock.instant());
-    commands = driver.createInputTopic(TopicCatalog.FORGE_PIPELINE_COMMANDS.name(), new StringSerializer(),
-        serdes.valueSerializer(PipelineCommand.class));
-    rawCommands = driver.createInputTopic(TopicCatalog.FORGE_PIPELINE_COMMANDS.name(), new ByteArraySerializer(),
-        new ByteArraySerializer());
-    results = driver.createInputTopic(TopicCatalog.FORGE_STAGE_RESULTS.name(), new StringSerializer(),
-        serdes.valueSerializer(StageResult.class));
-    events = driver.createOutputTopic(TopicCatalog.FORGE_PIPELINE_EVENTS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(PipelineEvent.class));
-    deadLetters = driver.createOutputTopic(TopicCatalog.FORGE_DLQ.name(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
-    runner = new Runner(driver.createOutputTopic(TopicCatalog.FORGE_STAGE_COMMANDS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(StageCommand.class)));
+  private void openTopics() {
+    driver = harness.driver();
+    commands = harness.input(ForgeTopics.PIPELINE_COMMANDS, PipelineCommand.class);
+    rawCommands = harness.rawInput(ForgeTopics.PIPELINE_COMMANDS);
+    results = harness.input(ForgeTopics.STAGE_RESULTS, StageResult.class);
+    events = harness.output(ForgeTopics.PIPELINE_EVENTS, PipelineEvent.class);
+    deadLetters = harness.deadLetters();
+    runner = new Runner(harness.output(ForgeTopics.STAGE_COMMANDS, StageCommand.class));
   }
 
   /** Closes the driver and starts a new one whose stores hold what the old ones held. */
   private void restart() {
-    Map<String, List<KeyValue<String, Object>>> saved = new LinkedHashMap<>();
-    for (String store : List.of(ForgeTopology.RUN_STORE, ForgeTopology.TIMER_STORE)) {
-      saved.put(store, entries(store));
-    }
-    driver.close();
-    startDriver();
-    saved.forEach((store, entries) -> {
-      KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
-      entries.forEach(e -> kv.put(e.key, e.value));
-    });
-  }
-
-  private List<KeyValue<String, Object>> entries(String store) {
-    List<KeyValue<String, Object>> out = new ArrayList<>();
-    KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
-    try (KeyValueIterator<String, Object> it = kv.all()) {
-      it.forEachRemaining(out::add);
-    }
-    return out;
+    harness.restart(ForgeTopology.RUN_STORE, ForgeTopology.TIMER_STORE);
+    openTopics();
   }
 
   private int countEntries(String store) {
-    return entries(store).size();
+    return harness.entries(store).size();
   }
 
   private void send(PipelineCommand command) {
@@ -560,8 +562,7 @@ class ForgeTopologyTest {
   }
 
   private void advance(Duration d) {
-    clock.advance(d);
-    driver.advanceWallClockTime(d);
+    harness.advance(d);
   }
 
   private PipelineCommand request(String runId) {

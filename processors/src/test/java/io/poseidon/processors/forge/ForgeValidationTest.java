@@ -1,5 +1,6 @@
 package io.poseidon.processors.forge;
 
+import io.poseidon.topology.validation.Ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ class ForgeValidationTest {
 
     assertEquals(Set.of("runId", "service", "commit", "branch", "minCoverage", "maxCriticalVulnerabilities"),
         problems.keySet());
-    assertTrue(ForgeValidation.describe(problems).startsWith("runId must be 1-128 characters"));
+    assertTrue(Ids.describe(problems).startsWith("runId must be 1-128 characters"));
   }
 
   @Test

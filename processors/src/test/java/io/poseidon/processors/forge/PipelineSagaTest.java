@@ -15,6 +15,7 @@ import io.poseidon.schemas.forge.StageState;
 import io.poseidon.schemas.forge.StageStatus;
 import io.poseidon.schemas.forge.StageSucceeded;
 import io.poseidon.topology.errors.RejectedRecordException;
+import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Duration;
@@ -127,7 +128,7 @@ class PipelineSagaTest {
   // --- helpers -------------------------------------------------------------------------------
 
   private PipelineChanges changes() {
-    return new PipelineChanges(runs::get, clock);
+    return new PipelineChanges(Table.of(runs), clock);
   }
 
   /** Runs one unit of work and stores what it changed, as the processor does. */
@@ -144,7 +145,7 @@ class PipelineSagaTest {
 
   private static List<String> kinds(PipelineChanges changes) {
     return changes.outputs().stream()
-        .map(o -> o.getClass().getSimpleName() + " " + o.meta().getType())
+        .map(o -> (o.sink().equals(ForgeTopology.PIPELINE_EVENTS_SINK) ? "Event" : "Command") + " " + o.meta().getType())
         .toList();
   }
 

@@ -3,7 +3,7 @@ package io.poseidon.processors.harbor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.poseidon.processors.harbor.HarborTopologyTest.MutableClock;
+import io.poseidon.processors.testing.MutableClock;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.Deployment;
 import io.poseidon.schemas.harbor.DeploymentCommand;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.poseidon.processors.harbor.HarborTopologyTest.MutableClock;
+import io.poseidon.processors.testing.MutableClock;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.harbor.AgentStepSucceeded;
 import io.poseidon.schemas.harbor.DeployToEnvironment;
@@ -21,6 +21,10 @@ import io.poseidon.schemas.harbor.StepStatus;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.events.EventMetas;
+import io.poseidon.topology.saga.Table;
+import io.poseidon.topology.saga.UnitOfWork;
+import io.poseidon.schemas.harbor.AgentCommand;
+import io.poseidon.schemas.harbor.DeploymentEvent;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,17 +43,6 @@ class DeploymentSagaTest {
   private final DeploymentSaga saga = new DeploymentSaga(HarborConfig.defaults());
   private final Map<String, Deployment> deployments = new HashMap<>();
   private final Map<String, ServiceDeployments> services = new HashMap<>();
-  private final SagaChanges.State state = new SagaChanges.State() {
-    @Override
-    public Deployment deployment(String id) {
-      return deployments.get(id);
-    }
-
-    @Override
-    public ServiceDeployments service(String service) {
-      return services.get(service);
-    }
-  };
 
   @Test
   void shouldClaimAFreeServiceSendTheFirstDeployAndArmItsTimeout() {
@@ -106,7 +99,7 @@ class DeploymentSagaTest {
     SagaChanges changes = run(c -> saga.onCancelRequested(c, cancel, DeploymentCancelRequested.newBuilder()
         .setDeploymentId("d-1").setService("checkout").setReason(null).build()));
 
-    for (SagaChanges.Output out : changes.outputs()) {
+    for (UnitOfWork.Output out : changes.outputs()) {
       assertEquals(requested.getCorrelationId(), out.meta().getCorrelationId(), "one correlation id per saga");
       assertEquals(cancel.getEventId(), out.meta().getCausationId());
       assertEquals("grace", out.meta().getActor());
@@ -125,7 +118,7 @@ class DeploymentSagaTest {
     SagaChanges changes = run(c -> saga.onTimer(c, "d-1|dev|deploy-timeout|1", T0.plusSeconds(60).toEpochMilli()));
 
     EnvironmentStepChanged failed = assertInstanceOf(EnvironmentStepChanged.class,
-        ((SagaChanges.Event) changes.outputs().get(0)).value().getPayload());
+        ((DeploymentEvent) changes.outputs().get(0).value()).getPayload());
     assertEquals(StepStatus.FAILED, failed.getStatus());
     assertEquals("timed out after 60s", failed.getDetail());
     EventMeta meta = changes.outputs().get(0).meta();
@@ -143,8 +136,7 @@ class DeploymentSagaTest {
 
     SagaChanges changes = run(c -> saga.onRequested(c, meta("harbor.DeploymentRequested"), request("d-1", "dev")));
 
-    DeployToEnvironment deploy = (DeployToEnvironment) ((SagaChanges.Command) changes.outputs().get(2)).value()
-        .getPayload();
+    DeployToEnvironment deploy = (DeployToEnvironment) ((AgentCommand) changes.outputs().get(2).value()).getPayload();
     assertEquals("1.4.1", deploy.getPreviousVersion());
     assertEquals(Map.of("dev", "1.4.1"), deployments.get("d-1").getPreviousVersions());
   }
@@ -178,7 +170,7 @@ class DeploymentSagaTest {
 
   /** Runs one unit of work and writes its changes back, as the processor does. */
   private SagaChanges run(Consumer<SagaChanges> step) {
-    SagaChanges changes = new SagaChanges(state, clock);
+    SagaChanges changes = new SagaChanges(Table.of(deployments), Table.of(services), clock);
     step.accept(changes);
     changes.changedDeployments().forEach(d -> deployments.put(d.getDeploymentId(), d));
     changes.changedServices().forEach(s -> services.put(s.getService(), s));
@@ -186,7 +178,8 @@ class DeploymentSagaTest {
   }
 
   private static List<String> kinds(SagaChanges changes) {
-    return changes.outputs().stream().map(o -> o.getClass().getSimpleName() + " " + o.meta().getType()).toList();
+    return changes.outputs().stream().map(o -> (o.sink().equals(HarborTopology.DEPLOYMENT_EVENTS_SINK) ? "Event"
+        : "Command") + " " + o.meta().getType()).toList();
   }
 
   private EventMeta meta(String type) {

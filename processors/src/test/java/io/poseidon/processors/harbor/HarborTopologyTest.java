@@ -1,11 +1,14 @@
 package io.poseidon.processors.harbor;
 
+import io.poseidon.processors.lighthouse.LighthouseTopics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.poseidon.processors.testing.MutableClock;
+import io.poseidon.processors.testing.TopologyHarness;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
@@ -29,12 +32,10 @@ import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.harbor.StepAction;
 import io.poseidon.schemas.lighthouse.HealthEvent;
 import io.poseidon.schemas.lighthouse.ServiceHealthReported;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.serde.SerdeFactory;
-import io.poseidon.topology.streams.StreamsDefaults;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +81,7 @@ class HarborTopologyTest {
       HarborConfig.DEFAULT_STEP_TIMEOUT_SECONDS, Integer.toString(STEP_TIMEOUT_SECONDS),
       HarborConfig.MAX_ATTEMPTS, "3",
       HarborConfig.RETRY_BACKOFF_MS, "1000")));
+  private TopologyHarness harness;
   private TopologyTestDriver driver;
   private TestInputTopic<String, DeploymentCommand> commands;
   private TestInputTopic<byte[], byte[]> rawCommands;
@@ -91,12 +93,13 @@ class HarborTopologyTest {
 
   @BeforeEach
   void start() {
-    startDriver();
+    harness = new TopologyHarness(HarborModule.NAME, () -> HarborTopology.build(serdes, config, clock), clock);
+    openTopics();
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    harness.close();
   }
 
   // --- the saga's paths ------------------------------------------------------------------------
@@ -506,6 +509,36 @@ class HarborTopologyTest {
   }
 
   @Test
+  void shouldRemoveAFinishedDeploymentFromItsStoreOnceTheRetentionIsOver() {
+    // Given a deployment that succeeded
+    deployEverywhere("d-1", "1.4.2");
+    Instant finished = deployment("d-1").getUpdatedAt();
+
+    // When the retention (harbor.retention, 30 days) is not over yet, it is still there
+    advance(Duration.between(clock.instant(), finished.plus(Duration.ofDays(30))).minusSeconds(1));
+    assertNotNull(deploymentOrNull("d-1"), "kept for 30 days after it finished");
+
+    // Then once it is over the deployment leaves the store with a tombstone on its changelog, while what
+    // runs where stays
+    advance(Duration.ofSeconds(1));
+    assertNull(deploymentOrNull("d-1"));
+    List<TestRecord<String, byte[]>> changelog = harness.changelog("test-harbor", HarborTopology.DEPLOYMENT_STORE)
+        .readRecordsToList();
+    TestRecord<String, byte[]> last = changelog.get(changelog.size() - 1);
+    assertEquals("d-1", last.key());
+    assertNull(last.value(), "a tombstone");
+    assertEquals(Map.of("dev", "1.4.2", "staging", "1.4.2", "prod", "1.4.2"), service().getVersions());
+    assertEquals(List.of(), harness.timerIds(HarborTopology.TIMER_STORE), "nothing left to do");
+  }
+
+  @Test
+  void shouldKeepADeploymentInFlightWhateverItsAge() {
+    send(request("d-1", "1.4.2", THREE_ENVS));
+    advance(Duration.ofDays(40));
+    assertNotNull(deploymentOrNull("d-1"), "only finished deployments are removed");
+  }
+
+  @Test
   void shouldResumeTimersAfterRestart() {
     // Given dev deployed and its health gate running (its timer is in harbor-timer-store)
     send(request("d-1", "1.4.2", List.of("dev", "staging")));
@@ -526,56 +559,31 @@ class HarborTopologyTest {
     advance(Duration.ofSeconds(GATE_SECONDS));
     assertEquals(DeploymentStatus.SUCCEEDED, deployment("d-1").getStatus());
     assertEquals(List.of("deploy staging 1.4.2 #1"), describeCommands(agent.received));
-    assertEquals(0, countEntries(HarborTopology.TIMER_STORE), "no timer left behind");
+    assertEquals(List.of("~retention|harbor-deployment-store|d-1"), harness.timerIds(HarborTopology.TIMER_STORE),
+        "no saga timer left behind, only the removal of the finished deployment after harbor.retention");
   }
 
   // --- helpers -------------------------------------------------------------------------------
 
-  private void startDriver() {
-    driver = new TopologyTestDriver(HarborTopology.build(serdes, config, clock),
-        StreamsDefaults.forTopologyTest("harbor"), clock.instant());
-    commands = driver.createInputTopic(TopicCatalog.HARBOR_DEPLOYMENT_COMMANDS.name(), new StringSerializer(),
-        serdes.valueSerializer(DeploymentCommand.class));
-    rawCommands = driver.createInputTopic(TopicCatalog.HARBOR_DEPLOYMENT_COMMANDS.name(), new ByteArraySerializer(),
-        new ByteArraySerializer());
-    results = driver.createInputTopic(TopicCatalog.HARBOR_AGENT_RESULTS.name(), new StringSerializer(),
-        serdes.valueSerializer(AgentResult.class));
-    health = driver.createInputTopic(TopicCatalog.LIGHTHOUSE_SERVICE_HEALTH.name(), new StringSerializer(),
-        serdes.valueSerializer(HealthEvent.class));
-    events = driver.createOutputTopic(TopicCatalog.HARBOR_DEPLOYMENT_EVENTS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(DeploymentEvent.class));
-    deadLetters = driver.createOutputTopic(TopicCatalog.HARBOR_DLQ.name(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
-    agent = new Agent(driver.createOutputTopic(TopicCatalog.HARBOR_AGENT_COMMANDS.name(), new StringDeserializer(),
-        serdes.valueDeserializer(AgentCommand.class)));
+  private void openTopics() {
+    driver = harness.driver();
+    commands = harness.input(HarborTopics.DEPLOYMENT_COMMANDS, DeploymentCommand.class);
+    rawCommands = harness.rawInput(HarborTopics.DEPLOYMENT_COMMANDS);
+    results = harness.input(HarborTopics.AGENT_RESULTS, AgentResult.class);
+    health = harness.input(LighthouseTopics.SERVICE_HEALTH, HealthEvent.class);
+    events = harness.output(HarborTopics.DEPLOYMENT_EVENTS, DeploymentEvent.class);
+    deadLetters = harness.deadLetters();
+    agent = new Agent(harness.output(HarborTopics.AGENT_COMMANDS, AgentCommand.class));
   }
 
   /** Closes the driver and starts a new one whose stores hold what the old ones held. */
   private void restart() {
-    Map<String, List<KeyValue<String, Object>>> saved = new LinkedHashMap<>();
-    for (String store : List.of(HarborTopology.DEPLOYMENT_STORE, HarborTopology.SERVICE_STORE,
-        HarborTopology.TIMER_STORE)) {
-      saved.put(store, entries(store));
-    }
-    driver.close();
-    startDriver();
-    saved.forEach((store, entries) -> {
-      KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
-      entries.forEach(e -> kv.put(e.key, e.value));
-    });
-  }
-
-  private List<KeyValue<String, Object>> entries(String store) {
-    List<KeyValue<String, Object>> out = new ArrayList<>();
-    KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
-    try (KeyValueIterator<String, Object> it = kv.all()) {
-      it.forEachRemaining(out::add);
-    }
-    return out;
+    harness.restart(HarborTopology.DEPLOYMENT_STORE, HarborTopology.SERVICE_STORE, HarborTopology.TIMER_STORE);
+    openTopics();
   }
 
   private int countEntries(String store) {
-    return entries(store).size();
+    return harness.entries(store).size();
   }
 
   /** Deploys {@code version} to dev, staging and prod successfully, then forgets the outputs. */
@@ -602,8 +610,7 @@ class HarborTopologyTest {
   }
 
   private void advance(Duration d) {
-    clock.advance(d);
-    driver.advanceWallClockTime(d);
+    harness.advance(d);
   }
 
   private DeploymentCommand request(String id, String version, List<String> envs) {
@@ -730,34 +737,6 @@ class HarborTopologyTest {
       }
       RollbackEnvironment r = (RollbackEnvironment) command.getPayload();
       return new Step(r.getDeploymentId(), r.getEnvironment(), StepAction.ROLLBACK, r.getAttempt());
-    }
-  }
-
-  /** A clock the test moves together with the driver's wall clock. */
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
     }
   }
 }

@@ -1,11 +1,16 @@
 package io.poseidon.processors.sim;
 
+import io.poseidon.topology.service.ServiceContext;
+import io.poseidon.processors.lighthouse.LighthouseTopics;
+import io.poseidon.processors.forge.ForgeTopics;
+import io.poseidon.processors.harbor.HarborTopics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.processors.testing.MutableClock;
+import io.poseidon.processors.testing.TopologyHarness;
 import io.poseidon.schemas.forge.CancelStage;
 import io.poseidon.schemas.forge.RunStage;
 import io.poseidon.schemas.forge.StageCommand;
@@ -22,7 +27,6 @@ import io.poseidon.schemas.harbor.RollbackEnvironment;
 import io.poseidon.schemas.harbor.StepAction;
 import io.poseidon.schemas.lighthouse.HealthEvent;
 import io.poseidon.schemas.lighthouse.ServiceHealthReported;
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.serde.SerdeFactory;
@@ -44,6 +48,7 @@ class SimTopologyTest {
   private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
   private final MutableClock clock = new MutableClock(T0);
+  private TopologyHarness harness;
   private TopologyTestDriver driver;
   private TestInputTopic<String, AgentCommand> commands;
   private TestOutputTopic<String, AgentResult> results;
@@ -53,23 +58,18 @@ class SimTopologyTest {
 
   private void start(Map<String, String> settings, double random) {
     SimConfig config = new SimConfig(ConfigSource.of(settings));
-    driver = new TopologyTestDriver(SimTopology.build(serdes, config, clock, () -> random),
-        StreamsDefaults.forTopologyTest("sim"), T0);
-    commands = driver.createInputTopic(TopicCatalog.HARBOR_AGENT_COMMANDS.name(), new StringSerializer(),
-        serdes.valueSerde(AgentCommand.class).serializer());
-    results = driver.createOutputTopic(TopicCatalog.HARBOR_AGENT_RESULTS.name(), new StringDeserializer(),
-        serdes.valueSerde(AgentResult.class).deserializer());
-    health = driver.createOutputTopic(TopicCatalog.LIGHTHOUSE_SERVICE_HEALTH.name(), new StringDeserializer(),
-        serdes.valueSerde(HealthEvent.class).deserializer());
-    stageCommands = driver.createInputTopic(TopicCatalog.FORGE_STAGE_COMMANDS.name(), new StringSerializer(),
-        serdes.valueSerde(StageCommand.class).serializer());
-    stageResults = driver.createOutputTopic(TopicCatalog.FORGE_STAGE_RESULTS.name(), new StringDeserializer(),
-        serdes.valueSerde(StageResult.class).deserializer());
+    harness = new TopologyHarness(SimModule.NAME, () -> SimTopology.build(serdes, config, clock, () -> random), clock);
+    driver = harness.driver();
+    commands = harness.input(HarborTopics.AGENT_COMMANDS, AgentCommand.class);
+    results = harness.output(HarborTopics.AGENT_RESULTS, AgentResult.class);
+    health = harness.output(LighthouseTopics.SERVICE_HEALTH, HealthEvent.class);
+    stageCommands = harness.input(ForgeTopics.STAGE_COMMANDS, StageCommand.class);
+    stageResults = harness.output(ForgeTopics.STAGE_RESULTS, StageResult.class);
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    harness.close();
   }
 
   @Test
@@ -254,11 +254,12 @@ class SimTopologyTest {
   @Test
   void shouldDeclareTheForgeStageTopicsAsTopicsOfTheSimService() {
     start(Map.of(), 0.9);
-    SimService service = new SimService(serdes, SimConfig.defaults(), clock);
+    SimModule service = new SimModule();
 
-    assertTrue(service.topics().containsAll(List.of(TopicCatalog.FORGE_STAGE_COMMANDS,
-        TopicCatalog.FORGE_STAGE_RESULTS, TopicCatalog.HARBOR_AGENT_COMMANDS, TopicCatalog.SIM_DLQ)));
-    String described = service.topology().describe().toString();
+    assertTrue(service.topics().containsAll(List.of(ForgeTopics.STAGE_COMMANDS,
+        ForgeTopics.STAGE_RESULTS, HarborTopics.AGENT_COMMANDS, new SimModule().deadLetterTopic())));
+    String described = service.topology(new ServiceContext(serdes, ConfigSource.of(Map.of()), clock)).describe()
+        .toString();
     for (String name : List.of(SimTopology.STAGE_COMMANDS_SOURCE, SimTopology.RUNNER, SimTopology.STAGE_RESULTS_SINK,
         SimTopology.RUNNER_PENDING_STORE, SimTopology.RUNNER_TIMER_STORE, SimTopology.AGENT)) {
       assertTrue(described.contains(name), name);
@@ -280,7 +281,6 @@ class SimTopologyTest {
   }
 
   private void advance(Duration d) {
-    clock.advance(d);
-    driver.advanceWallClockTime(d);
+    harness.advance(d);
   }
 }

@@ -38,6 +38,24 @@ public record TopicSpec(
     }
   }
 
+  /** How long dead letters are kept unless a service says otherwise. */
+  public static final Duration DEAD_LETTER_RETENTION = Duration.ofDays(14);
+
+  /** The name of a service's dead-letter topic: {@code <service>.dlq}. */
+  public static String deadLetterName(String service) {
+    return service + ".dlq";
+  }
+
+  /** The dead-letter topic of {@code service}: one partition, the original bytes, the reason in headers. */
+  public static TopicSpec deadLetters(String service) {
+    return deadLetters(service, DEAD_LETTER_RETENTION);
+  }
+
+  public static TopicSpec deadLetters(String service, Duration retention) {
+    return new TopicSpec(deadLetterName(service), 1, "delete", retention, "original key (bytes)", null, service,
+        "Dead letters of " + service + ": records it could not read or process, with the reason in headers.");
+  }
+
   /** The topic-level configs this spec pins. */
   public Map<String, String> configs() {
     Map<String, String> configs = new HashMap<>();

@@ -3,7 +3,6 @@ package io.poseidon.topology.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -37,23 +36,32 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
 
-  /**
-   * Every service of the platform, plus {@code sim} (the simulated deploy agent and CI runner that
-   * make a local stack come alive); a build may not have all of them yet (see the node's Services).
-   */
-  public static final Set<String> SERVICES =
-      Set.of("tide", "oracle", "lighthouse", "harbor", "forge", "current", "anchor", "depths", "sim");
+  public static final String NODE_ALLOW_SIMULATORS = "node.allow-simulators";
+  public static final String REGISTRY_COMPATIBILITY = "registry.compatibility";
+  public static final String HTTP_EVENT_LOOPS = "http.event-loops";
+  public static final String HTTP_QUERY_THREADS = "http.query.threads";
+  public static final String HTTP_PUBLISH_QUEUE_CAPACITY = "http.publish.queue.capacity";
+  public static final String HTTP_PUBLISH_MAX_BLOCK_MS = "http.publish.max.block.ms";
+
+  /** Global compatibility rules the node accepts in the registry: BACKWARD or stricter. */
+  public static final List<String> COMPATIBILITY_LEVELS =
+      List.of("BACKWARD", "BACKWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
   public static final ConfigDef CONFIG = new ConfigDef()
       .define(NODE_ID, Type.STRING, "node-1", Importance.HIGH,
           "Name of this node in logs, metrics and query responses (served-by).")
-      .define(NODE_SERVICES, Type.LIST, List.of("depths"),
-          ConfigDef.ValidList.in(false, SERVICES.stream().sorted().toArray(String[]::new)),
-          Importance.HIGH, "Services (Kafka Streams topologies) this node runs.")
+      .define(NODE_SERVICES, Type.LIST, List.of("depths"), Importance.HIGH,
+          "Services (Kafka Streams topologies) this node runs: names from the services table above.")
+      .define(NODE_ALLOW_SIMULATORS, Type.BOOLEAN, false, Importance.MEDIUM,
+          "Whether this node may run simulators (sim: a fake deploy agent and CI runner that answer real "
+              + "commands with made-up results). ./poseidon dev sets it; keep it false in production.")
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", Importance.HIGH,
           "Kafka bootstrap servers. Other kafka.* keys in the config file are passed to every Kafka client.")
       .define(REGISTRY_URL, Type.STRING, "http://localhost:8081/apis/registry/v2", Importance.HIGH,
           "Apicurio Registry v2 API URL (must end with /apis/registry/v2).")
+      .define(REGISTRY_COMPATIBILITY, Type.STRING, "BACKWARD", ValidString.in(COMPATIBILITY_LEVELS.toArray(String[]::new)),
+          Importance.MEDIUM, "Global compatibility rule the node makes sure the registry enforces at start-up (a "
+              + "stricter rule already set is kept), so that no build can register a schema that breaks readers.")
       .define(STREAMS_APPLICATION_ID_PREFIX, Type.STRING, "poseidon-", Importance.MEDIUM,
           "Prefix of each service's Kafka Streams application.id (application.id = prefix + service).")
       .define(STREAMS_STATE_DIR, Type.STRING, Path.of(".poseidon", "state").toString(), Importance.HIGH,
@@ -83,7 +91,16 @@ public final class PoseidonConfig extends AbstractConfig {
           "Host other nodes use to reach this node's gateway for forwarded queries "
               + "(Streams application.server). Empty: http.host, or localhost when binding to 0.0.0.0.")
       .define(HTTP_MAX_BODY_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1024), Importance.LOW,
-          "Largest request body the gateway accepts (413 above).");
+          "Largest request body the gateway accepts (413 above).")
+      .define(HTTP_EVENT_LOOPS, Type.INT, 0, Range.between(0, 256), Importance.MEDIUM,
+          "HTTP server instances, one verticle per event loop. 0: as many as the machine has cores.")
+      .define(HTTP_QUERY_THREADS, Type.INT, 4, Range.between(1, 256), Importance.LOW,
+          "Worker threads that read state stores and render answers off the event loop.")
+      .define(HTTP_PUBLISH_QUEUE_CAPACITY, Type.INT, 10_000, Range.between(1, 1_000_000), Importance.LOW,
+          "Commands waiting to be handed to the Kafka producer; when full the gateway answers 503 with "
+              + "Retry-After instead of queueing more.")
+      .define(HTTP_PUBLISH_MAX_BLOCK_MS, Type.LONG, 2_000L, Range.between(0, 60_000), Importance.LOW,
+          "Longest a command waits for Kafka metadata or producer buffer space before the gateway answers 503.");
 
   private final ConfigSource source;
 
@@ -125,6 +142,16 @@ public final class PoseidonConfig extends AbstractConfig {
 
   public int httpPort() {
     return getInt(HTTP_PORT);
+  }
+
+  /** {@code http.event-loops}, with 0 resolved to the number of cores. */
+  public int httpEventLoops() {
+    int loops = getInt(HTTP_EVENT_LOOPS);
+    return loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
+  }
+
+  public boolean allowSimulators() {
+    return getBoolean(NODE_ALLOW_SIMULATORS);
   }
 
   public String advertisedHost() {

@@ -3,16 +3,13 @@ package io.poseidon.topology.query;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -25,18 +22,22 @@ public final class StoreQueries {
 
   private static final StringSerializer STRING_KEYS = new StringSerializer();
 
-  private final KafkaStreams streams;
+  private final StreamsView streams;
   private final HostInfo self;
 
   public StoreQueries(KafkaStreams streams, HostInfo self) {
+    this(StreamsView.of(streams), self);
+  }
+
+  public StoreQueries(StreamsView streams, HostInfo self) {
     this.streams = streams;
     this.self = self;
   }
 
   /** Value of {@code storeKey}, kept in the partition that {@code partitionKey} maps to. */
   public <V> QueryResult<Optional<V>> get(String store, String partitionKey, String storeKey) {
-    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
-      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+    return onOwner(store, partitionKey, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = streams.keyValueStore(store, partition);
       return Optional.ofNullable(kv.get(storeKey));
     });
   }
@@ -44,8 +45,8 @@ public final class StoreQueries {
   /** Entries whose key starts with {@code prefix}, at most {@code limit}, in key order. */
   public <V> QueryResult<List<KeyValue<String, V>>> prefix(String store, String partitionKey, String prefix,
       int limit) {
-    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
-      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+    return onOwner(store, partitionKey, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = streams.keyValueStore(store, partition);
       try (KeyValueIterator<String, V> it = kv.prefixScan(prefix, STRING_KEYS)) {
         return drain(it, limit);
       }
@@ -55,8 +56,8 @@ public final class StoreQueries {
   /** Entries with {@code from <= key <= to} (either may be null for open), at most {@code limit}. */
   public <V> QueryResult<List<KeyValue<String, V>>> range(String store, String partitionKey, String from,
       String to, int limit) {
-    return onOwner(store, partitionKey, STRING_KEYS, partition -> {
-      ReadOnlyKeyValueStore<String, V> kv = localStore(store, partition);
+    return onOwner(store, partitionKey, partition -> {
+      ReadOnlyKeyValueStore<String, V> kv = streams.keyValueStore(store, partition);
       try (KeyValueIterator<String, V> it = kv.range(from, to)) {
         return drain(it, limit);
       }
@@ -67,11 +68,10 @@ public final class StoreQueries {
     T run(int partition);
   }
 
-  private <K, T> QueryResult<T> onOwner(String store, K partitionKey, Serializer<K> keySerializer,
-      LocalQuery<T> query) {
+  private <T> QueryResult<T> onOwner(String store, String partitionKey, LocalQuery<T> query) {
     KeyQueryMetadata meta;
     try {
-      meta = streams.queryMetadataForKey(store, partitionKey, keySerializer);
+      meta = streams.metadataForKey(store, partitionKey);
     } catch (IllegalStateException | InvalidStateStoreException e) {
       return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
     }
@@ -87,11 +87,6 @@ public final class StoreQueries {
       return new QueryResult.Unavailable<>("store " + store + " partition " + meta.partition()
           + " is migrating: " + e.getMessage());
     }
-  }
-
-  private <V> ReadOnlyKeyValueStore<String, V> localStore(String store, int partition) {
-    return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
-        store, QueryableStoreTypes.keyValueStore()).withPartition(partition));
   }
 
   private static <V> List<KeyValue<String, V>> drain(KeyValueIterator<String, V> it, int limit) {

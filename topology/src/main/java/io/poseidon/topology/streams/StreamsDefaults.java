@@ -1,10 +1,13 @@
 package io.poseidon.topology.streams;
 
-import io.poseidon.topology.catalog.TopicCatalog;
+import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.errors.DeadLetterDeserializationHandler;
 import io.poseidon.topology.errors.DeadLetterProcessingHandler;
 import io.poseidon.topology.errors.DeadLetterProductionHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -65,7 +68,7 @@ public final class StreamsDefaults {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-" + service);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/poseidon-ttd-" + service);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, tempStateDir(service));
     // at_least_once here only: under exactly_once_v2 TopologyTestDriver drops the dead letters of
     // unreadable records (they sit in a transaction it never commits). Production runs EOS v2, and
     // DepthsTopologyIT checks the same dead letter on the real broker under EOS v2.
@@ -74,10 +77,19 @@ public final class StreamsDefaults {
     return p;
   }
 
+  /** A state directory of its own for each driver (TopologyTestDriver deletes it on close). */
+  private static String tempStateDir(String service) {
+    try {
+      return Files.createTempDirectory("poseidon-ttd-" + service + "-").toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a state directory for a topology test", e);
+    }
+  }
+
   /** Explicit naming and the dead-letter handlers: identical in production and in topology tests. */
   private static void applyErrorHandling(Properties p, String service) {
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, TopicCatalog.deadLetterTopicOf(service).name());
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, TopicSpec.deadLetterName(service));
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);

@@ -52,20 +52,6 @@ class PoseidonConfigTest {
   }
 
   @Test
-  void shouldRejectUnknownServiceNamingTheKnownOnes() {
-    // Given a node asked to run a service that does not exist
-    Map<String, String> values = Map.of(PoseidonConfig.NODE_SERVICES, "depths,poseidon-x");
-
-    // When / Then the config is rejected with the known services listed
-    ConfigException e = assertThrows(ConfigException.class, () -> config(values));
-    assertTrue(e.getMessage().contains("poseidon-x"), e.getMessage());
-    assertTrue(e.getMessage().contains("must be one of"), e.getMessage());
-    for (String known : PoseidonConfig.SERVICES) {
-      assertTrue(e.getMessage().contains(known), "message names " + known + ": " + e.getMessage());
-    }
-  }
-
-  @Test
   void shouldAcceptSeveralKnownServices() {
     PoseidonConfig config = config(Map.of(PoseidonConfig.NODE_SERVICES, "depths, harbor"));
 

@@ -3,29 +3,26 @@ package io.poseidon.processors.forge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.catalog.TopicSpec;
-import io.poseidon.topology.serde.SerdeFactory;
-import java.time.Clock;
+import io.poseidon.topology.service.ServiceContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ForgeServiceTest {
+class ForgeModuleTest {
 
-  private final ForgeService service = new ForgeService(SerdeFactory.forTopologyTests(), ForgeConfig.defaults(),
-      Clock.systemUTC());
+  private final ForgeModule service = new ForgeModule();
 
   @Test
   void shouldOwnTheForgeTopics() {
     assertEquals("forge", service.name());
     assertEquals(List.of("forge.pipeline-commands", "forge.stage-commands", "forge.stage-results",
         "forge.pipeline-events", "forge.dlq"), service.topics().stream().map(TopicSpec::name).toList());
-    assertEquals(TopicCatalog.FORGE_DLQ, TopicCatalog.deadLetterTopicOf(service.name()));
+    assertEquals("forge.dlq", service.deadLetterTopic().name());
   }
 
   @Test
   void shouldNameEveryNodeAndStore() {
-    String described = service.topology().describe().toString();
+    String described = service.topology(ServiceContext.defaults()).describe().toString();
 
     for (String name : List.of(ForgeTopology.PIPELINE_COMMANDS_SOURCE, ForgeTopology.STAGE_RESULTS_SOURCE,
         ForgeTopology.PROCESSOR, ForgeTopology.STAGE_COMMANDS_SINK, ForgeTopology.PIPELINE_EVENTS_SINK,

@@ -1,0 +1,83 @@
+package io.poseidon.gateway;
+
+import io.poseidon.deploy.local.LocalStack;
+import io.poseidon.deploy.local.LocalStackConfig;
+import io.poseidon.deploy.local.LocalStackMain;
+import io.poseidon.gateway.node.Services;
+import io.poseidon.processors.harbor.HarborConfig;
+import io.poseidon.topology.config.PoseidonConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code poseidon dev}: the local stack (a KRaft broker in this JVM and an Apicurio Registry child
+ * process, data under {@code --data-dir}, default {@code .poseidon/data}), then a node with every
+ * service of the build on it. The only class of the gateway that needs the local stack
+ * ({@code poseidon-deploy}, provided scope): {@code ./poseidon node} never loads it.
+ */
+final class DevCommand {
+
+  private DevCommand() {}
+
+  static void main(List<String> args) throws InterruptedException {
+    try {
+      Class.forName("io.poseidon.deploy.local.LocalStack");
+    } catch (ClassNotFoundException e) {
+      System.err.println("poseidon: dev needs the local stack on the classpath (gateway/target/dev.classpath); "
+          + "run it with ./poseidon dev");
+      System.exit(2);
+    }
+    LocalStackMain.useLog4j2Config();
+    PoseidonCli.run(args, DevCommand::startStack);
+  }
+
+  private static PoseidonCli.Stack startStack(String[] flags) {
+    LocalStackConfig config = LocalStackConfig.fromArgs(flags, System.getenv());
+    PoseidonCli.progress("starting Kafka (KRaft) and Apicurio Registry, data in " + config.dataDir().toAbsolutePath());
+    LocalStack stack = LocalStack.start(config);
+    PoseidonCli.progress("Kafka on " + stack.bootstrapServers() + ", registry on " + stack.registryUrl()
+        + " (" + stack.startupTime().toMillis() + " ms)");
+    return new PoseidonCli.Stack() {
+      @Override
+      public String bootstrapServers() {
+        return stack.bootstrapServers();
+      }
+
+      @Override
+      public String registryUrl() {
+        return stack.registryUrl();
+      }
+
+      @Override
+      public List<String> addresses() {
+        return List.of(
+            "kafka     " + stack.bootstrapServers(),
+            "registry  " + stack.registryUrl().replace("/apis/registry/v2", "") + "   (UI at /ui)",
+            "data      " + stack.dataDir().toAbsolutePath());
+      }
+
+      @Override
+      public Map<String, String> nodeDefaults() {
+        return devDefaults(stack);
+      }
+
+      @Override
+      public void close() {
+        stack.close();
+      }
+    };
+  }
+
+  /**
+   * What {@code dev} sets unless the file or the environment says otherwise: state under the stack's
+   * data folder, every service this build has (simulated participants included, so simulators are
+   * allowed), and a 5 s health gate so a three-environment workflow finishes in about half a minute.
+   */
+  static Map<String, String> devDefaults(LocalStack stack) {
+    return Map.of(
+        PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString(),
+        PoseidonConfig.NODE_SERVICES, String.join(",", Services.names()),
+        PoseidonConfig.NODE_ALLOW_SIMULATORS, "true",
+        HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "5");
+  }
+}

@@ -1,0 +1,241 @@
+package io.poseidon.gateway.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.openapi.contract.OpenAPIContract;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The gateway's HTTP contract: the base document ({@value #BASE}: info, the node's own routes, the
+ * shared components) merged with one fragment per service ({@code openapi/<service>.yaml}: its paths
+ * and components). The router is built from it, bound by operationId; {@code /openapi.yaml} serves it.
+ * Every node serves the whole contract, whichever services it runs.
+ */
+public final class ApiContract {
+
+  public static final String BASE = "openapi/poseidon.yaml";
+  static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
+  private static final List<String> COMPONENT_KINDS = List.of("parameters", "responses", "schemas", "headers");
+
+  private final JsonObject document;
+  private final Map<String, List<String>> operationsByFragment;
+  private final List<PathMethods> paths;
+
+  private record PathMethods(String template, Pattern pattern, Map<String, String> operationByMethod) {
+    Set<String> methods() {
+      return new TreeSet<>(operationByMethod.keySet());
+    }
+  }
+
+  private ApiContract(JsonObject document, Map<String, List<String>> operationsByFragment) {
+    this.document = document;
+    this.operationsByFragment = operationsByFragment;
+    List<PathMethods> list = new ArrayList<>();
+    document.getJsonObject("paths").forEach(entry -> {
+      Map<String, String> methods = new LinkedHashMap<>();
+      ((JsonObject) entry.getValue()).forEach(op -> {
+        if (METHODS.contains(op.getKey())) {
+          methods.put(op.getKey().toUpperCase(Locale.ROOT), ((JsonObject) op.getValue()).getString("operationId"));
+        }
+      });
+      String regex = "\\Q" + entry.getKey().replaceAll("\\{[^/}]+}", "\\\\E[^/]+\\\\Q") + "\\E";
+      list.add(new PathMethods(entry.getKey(), Pattern.compile(regex), methods));
+    });
+    this.paths = List.copyOf(list);
+  }
+
+  /** The base document merged with the fragments (classpath resources), in order. */
+  public static ApiContract load(List<String> fragments) {
+    JsonObject document = read(BASE);
+    Map<String, List<String>> operations = new LinkedHashMap<>();
+    operations.put(BASE, operationIds(document));
+    List<String> problems = new ArrayList<>();
+    for (String fragment : fragments) {
+      JsonObject part = read(fragment);
+      operations.put(fragment, operationIds(part));
+      merge(document, part, fragment, problems);
+    }
+    Set<String> seen = new LinkedHashSet<>();
+    operations.values().forEach(ids -> ids.forEach(id -> {
+      if (!seen.add(id)) {
+        problems.add("operationId " + id + " is used twice");
+      }
+    }));
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("the OpenAPI contract does not merge: " + String.join("; ", problems));
+    }
+    return new ApiContract(document, operations);
+  }
+
+  private static void merge(JsonObject document, JsonObject part, String fragment, List<String> problems) {
+    JsonObject paths = document.getJsonObject("paths");
+    part.getJsonObject("paths", new JsonObject()).forEach(entry -> {
+      if (paths.containsKey(entry.getKey())) {
+        problems.add(fragment + " declares " + entry.getKey() + " again");
+      } else {
+        paths.put(entry.getKey(), entry.getValue());
+      }
+    });
+    JsonObject components = document.getJsonObject("components");
+    JsonObject partComponents = part.getJsonObject("components", new JsonObject());
+    for (String kind : partComponents.fieldNames()) {
+      if (!COMPONENT_KINDS.contains(kind)) {
+        problems.add(fragment + " has components." + kind + ", which the merge does not know");
+        continue;
+      }
+      JsonObject target = components.getJsonObject(kind);
+      if (target == null) {
+        target = new JsonObject();
+        components.put(kind, target);
+      }
+      for (Map.Entry<String, Object> entry : partComponents.getJsonObject(kind)) {
+        Object before = target.getValue(entry.getKey());
+        if (before != null && !before.equals(entry.getValue())) {
+          problems.add(fragment + " redefines components." + kind + "." + entry.getKey());
+        }
+        target.put(entry.getKey(), entry.getValue());
+      }
+    }
+  }
+
+  private static List<String> operationIds(JsonObject document) {
+    List<String> ids = new ArrayList<>();
+    document.getJsonObject("paths", new JsonObject()).forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey())) {
+        ids.add(((JsonObject) op.getValue()).getString("operationId"));
+      }
+    }));
+    return ids;
+  }
+
+  private static JsonObject read(String resource) {
+    try (InputStream in = ApiContract.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("OpenAPI document " + resource + " is missing from the classpath");
+      }
+      Object yaml = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(in.readAllBytes(),
+          StandardCharsets.UTF_8));
+      if (!(yaml instanceof Map<?, ?> map)) {
+        throw new IllegalStateException(resource + " is not a YAML mapping");
+      }
+      return (JsonObject) toJson(map);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + resource, e);
+    }
+  }
+
+  private static Object toJson(Object yaml) {
+    if (yaml instanceof Map<?, ?> map) {
+      JsonObject out = new JsonObject();
+      map.forEach((k, v) -> out.put(String.valueOf(k), toJson(v)));
+      return out;
+    }
+    if (yaml instanceof List<?> list) {
+      JsonArray out = new JsonArray();
+      list.forEach(v -> out.add(toJson(v)));
+      return out;
+    }
+    return yaml;
+  }
+
+  private static Object toYaml(Object json) {
+    if (json instanceof JsonObject obj) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      obj.forEach(e -> out.put(e.getKey(), toYaml(e.getValue())));
+      return out;
+    }
+    if (json instanceof JsonArray arr) {
+      List<Object> out = new ArrayList<>();
+      arr.forEach(v -> out.add(toYaml(v)));
+      return out;
+    }
+    return json;
+  }
+
+  /** The merged document (a copy). */
+  public JsonObject document() {
+    return document.copy();
+  }
+
+  /** The merged document as YAML, as {@code /openapi.yaml} serves it. */
+  public String yaml() {
+    DumperOptions options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    options.setWidth(120);
+    return new Yaml(options).dump(toYaml(document));
+  }
+
+  /** The operationIds a document declares (the base or a fragment). */
+  public List<String> operationsOf(String resource) {
+    return operationsByFragment.getOrDefault(resource, List.of());
+  }
+
+  /** Every operationId of the contract. */
+  public List<String> operationIds() {
+    return operationsByFragment.values().stream().flatMap(List::stream).toList();
+  }
+
+  /** The methods of the contract's path that {@code requestPath} matches, for 405's Allow; empty when none does. */
+  public Optional<Set<String>> methodsOf(String requestPath) {
+    return paths.stream().filter(p -> p.pattern().matcher(requestPath).matches()).findFirst().map(PathMethods::methods);
+  }
+
+  /** The operation a request is for, when the contract has one for its method and path. */
+  public Optional<String> operationOf(String method, String requestPath) {
+    return paths.stream().filter(p -> p.pattern().matcher(requestPath).matches()).findFirst()
+        .map(p -> p.operationByMethod().get(method));
+  }
+
+  /** The path template an operation belongs to and its method, e.g. {@code POST /api/v1/deployments}. */
+  public Map<String, String> operationRoutes() {
+    Map<String, String> routes = new LinkedHashMap<>();
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey())) {
+        routes.put(((JsonObject) op.getValue()).getString("operationId"),
+            op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+      }
+    }));
+    return routes;
+  }
+
+  /** The status codes the contract documents for an operation. */
+  public Set<Integer> documentedStatuses(String operationId) {
+    Set<Integer> statuses = new TreeSet<>();
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey()) && operationId.equals(((JsonObject) op.getValue()).getString("operationId"))) {
+        ((JsonObject) op.getValue()).getJsonObject("responses").fieldNames().forEach(code -> statuses.add(
+            Integer.parseInt(code)));
+      }
+    }));
+    return statuses;
+  }
+
+  /** Whether {@code method} is one HTTP defines (anything else is answered 501, never routed). */
+  static boolean isKnownMethod(HttpMethod method) {
+    return HttpMethod.values().contains(method);
+  }
+
+  /** Resolves the references of the merged document for the router and the validator. */
+  public Future<OpenAPIContract> resolve(Vertx vertx) {
+    return OpenAPIContract.from(vertx, document.copy());
+  }
+}

@@ -1,0 +1,100 @@
+package io.poseidon.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Request bodies, checked once for every route before the contract's validation: a body must be
+ * declared {@code application/json} (415 otherwise, so a cross-site form post cannot trigger a command
+ * without a CORS preflight) and be strict JSON — no comments, no duplicate keys, nothing after the
+ * value (400 otherwise, before anything else reads it). The parsed value is kept for the handler:
+ * integers beyond 64 bits stay {@code BigInteger}, so a range check cannot be fooled by wrap-around.
+ */
+public final class Bodies {
+
+  static final String PARSED = "poseidon.body";
+
+  private static final JsonMapper STRICT = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  private Bodies() {}
+
+  /** Root handler: refuses a body that is not strict application/json, keeps the parsed value. */
+  static void check(RoutingContext ctx) {
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      ctx.next();
+      return;
+    }
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (!isJson(contentType)) {
+      ApiError.send(ctx, 415, "unsupported_media_type", "the request body must be sent as application/json, not "
+          + (contentType == null ? "without a Content-Type" : contentType),
+          List.of(new FieldError("Content-Type", "must be application/json")));
+      return;
+    }
+    try {
+      Object value = STRICT.readValue(body.getBytes(), Object.class);
+      ctx.put(PARSED, wrap(value));
+      ctx.next();
+    } catch (JsonProcessingException e) {
+      ApiError.send(ctx, 400, "invalid_json", "the request body is not valid JSON",
+          List.of(new FieldError("body", e.getOriginalMessage() + location(e))));
+    } catch (IOException e) {
+      ApiError.send(ctx, 400, "invalid_json", "the request body cannot be read", List.of(new FieldError("body",
+          String.valueOf(e.getMessage()))));
+    }
+  }
+
+  private static String location(JsonProcessingException e) {
+    return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+        + e.getLocation().getColumnNr() + ")";
+  }
+
+  /** {@code application/json} or {@code application/<x>+json}, with at most a UTF-8 charset. */
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
+    String type = parts[0].trim();
+    if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String param = parts[i].trim().replace(" ", "");
+      if (param.startsWith("charset=") && !param.equals("charset=utf-8") && !param.equals("charset=\"utf-8\"")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The parsed body: a JsonObject, a JsonArray, a scalar, or null when the request had none. */
+  static Object parsed(RoutingContext ctx) {
+    return ctx.get(PARSED);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object wrap(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      return new JsonObject((Map<String, Object>) map);
+    }
+    if (value instanceof List<?> list) {
+      return new JsonArray((List<Object>) list);
+    }
+    return value;
+  }
+}

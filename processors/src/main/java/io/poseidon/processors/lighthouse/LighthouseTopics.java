@@ -1,0 +1,22 @@
+package io.poseidon.processors.lighthouse;
+
+import io.poseidon.schemas.lighthouse.HealthEvent;
+import io.poseidon.topology.catalog.TopicSpec;
+import java.time.Duration;
+
+/**
+ * Topics of lighthouse that other services use before lighthouse itself is built: harbor's health
+ * gates read {@code lighthouse.service-health}, which the simulated agent writes today. The lighthouse
+ * module will own them (and add its own).
+ */
+public final class LighthouseTopics {
+
+  private LighthouseTopics() {}
+
+  public static final String OWNER = "lighthouse";
+
+  public static final TopicSpec SERVICE_HEALTH = new TopicSpec(
+      "lighthouse.service-health", 3, "delete", Duration.ofDays(3),
+      "service name (string)", HealthEvent.class, OWNER,
+      "Health of each service per environment (ServiceHealthReported); harbor's health gates read it.");
+}

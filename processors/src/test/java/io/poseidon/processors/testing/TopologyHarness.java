@@ -1,0 +1,136 @@
+package io.poseidon.processors.testing;
+
+import io.poseidon.topology.catalog.TopicSpec;
+import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.streams.StreamsDefaults;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A service's topology in TopologyTestDriver, the way every topology test sets it up: the topology the
+ * node runs (built by the given factory), registry-less serdes, the production error handling (dead
+ * letters to {@code <service>.dlq}), a state directory of its own, and a {@link MutableClock} that moves
+ * together with the driver's wall clock. {@link #restart()} starts a new driver whose stores hold what
+ * the old ones held, as a restarted node gets them back from the changelogs.
+ */
+public final class TopologyHarness implements AutoCloseable {
+
+  private final String service;
+  private final Supplier<Topology> topology;
+  private final MutableClock clock;
+  private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
+  private TopologyTestDriver driver;
+
+  public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock) {
+    this.service = service;
+    this.topology = topology;
+    this.clock = clock;
+    this.driver = newDriver();
+  }
+
+  private TopologyTestDriver newDriver() {
+    return new TopologyTestDriver(topology.get(), StreamsDefaults.forTopologyTest(service), clock.instant());
+  }
+
+  public TopologyTestDriver driver() {
+    return driver;
+  }
+
+  public MutableClock clock() {
+    return clock;
+  }
+
+  public SerdeFactory serdes() {
+    return serdes;
+  }
+
+  /** An input topic with String keys and Avro values of {@code type}. */
+  public <V extends SpecificRecord> TestInputTopic<String, V> input(TopicSpec topic, Class<V> type) {
+    return driver.createInputTopic(topic.name(), new StringSerializer(), serdes.valueSerializer(type));
+  }
+
+  /** An input topic of raw bytes (poison records). */
+  public TestInputTopic<byte[], byte[]> rawInput(TopicSpec topic) {
+    return driver.createInputTopic(topic.name(), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** An output topic with String keys and Avro values of {@code type}. */
+  public <V extends SpecificRecord> TestOutputTopic<String, V> output(TopicSpec topic, Class<V> type) {
+    return driver.createOutputTopic(topic.name(), new StringDeserializer(), serdes.valueDeserializer(type));
+  }
+
+  /** The service's dead letters, byte for byte, with their headers. */
+  public TestOutputTopic<byte[], byte[]> deadLetters() {
+    return driver.createOutputTopic(TopicSpec.deadLetterName(service), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** A record of a store's changelog topic (a tombstone has a null value). */
+  public TestOutputTopic<String, byte[]> changelog(String applicationId, String store) {
+    return driver.createOutputTopic(applicationId + "-" + store + "-changelog", new StringDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** Moves the saga's clock and the driver's wall clock together (punctuators fire). */
+  public void advance(Duration d) {
+    clock.advance(d);
+    driver.advanceWallClockTime(d);
+  }
+
+  public <V> KeyValueStore<String, V> store(String name) {
+    return driver.getKeyValueStore(name);
+  }
+
+  /** Every entry of a store, in key order. */
+  public <V> List<KeyValue<String, V>> entries(String name) {
+    List<KeyValue<String, V>> out = new ArrayList<>();
+    KeyValueStore<String, V> kv = store(name);
+    try (KeyValueIterator<String, V> it = kv.all()) {
+      it.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  /** The ids of the timers in a {@code TimerIndex} store, oldest due first. */
+  public List<String> timerIds(String timerStore) {
+    return this.<String>entries(timerStore).stream().map(kv -> kv.value).toList();
+  }
+
+  /**
+   * Closes the driver and starts a new one whose stores hold what the old ones held (TopologyTestDriver
+   * deletes its state directory on close). Input and output topics must be created again.
+   */
+  public void restart(String... stores) {
+    Map<String, List<KeyValue<String, Object>>> saved = new LinkedHashMap<>();
+    for (String store : stores) {
+      saved.put(store, entries(store));
+    }
+    driver.close();
+    driver = newDriver();
+    saved.forEach((store, entries) -> {
+      KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
+      entries.forEach(e -> kv.put(e.key, e.value));
+    });
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}

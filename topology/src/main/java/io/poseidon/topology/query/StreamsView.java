@@ -1,0 +1,41 @@
+package io.poseidon.topology.query;
+
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * What {@link StoreQueries} needs from a Kafka Streams client: which host owns a key of a store, and
+ * the local store of one partition. {@link #of(KafkaStreams)} is the real one; tests give a fake.
+ */
+public interface StreamsView {
+
+  /**
+   * Where {@code partitionKey} of {@code store} lives ({@link KeyQueryMetadata#NOT_AVAILABLE} while
+   * rebalancing); may throw {@link IllegalStateException} or
+   * {@link org.apache.kafka.streams.errors.InvalidStateStoreException} before the client runs.
+   */
+  KeyQueryMetadata metadataForKey(String store, String partitionKey);
+
+  /** The local key-value store of {@code partition}; may throw InvalidStateStoreException while it migrates. */
+  <V> ReadOnlyKeyValueStore<String, V> keyValueStore(String store, int partition);
+
+  static StreamsView of(KafkaStreams streams) {
+    StringSerializer keys = new StringSerializer();
+    return new StreamsView() {
+      @Override
+      public KeyQueryMetadata metadataForKey(String store, String partitionKey) {
+        return streams.queryMetadataForKey(store, partitionKey, keys);
+      }
+
+      @Override
+      public <V> ReadOnlyKeyValueStore<String, V> keyValueStore(String store, int partition) {
+        return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+      }
+    };
+  }
+}

@@ -1,0 +1,151 @@
+package io.poseidon.topology.saga;
+
+import io.poseidon.topology.errors.RejectedRecordException;
+import io.poseidon.topology.timers.TimerIndex;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Processor-API adapter every saga runs on, written once: a record (or a due timer) opens a
+ * unit of work, the service's pure decision code decides on it, and the unit is applied at once —
+ * changed entities to their stores, timers to the durable timer index, outputs forwarded to their
+ * sinks. A record the decision code rejects ({@link RejectedRecordException}) changes nothing and goes
+ * to the service's dead-letter topic: nothing is written before the decision is complete. A wall-clock
+ * punctuator fires due timers, each in its own unit of work, and removes finished entities once their
+ * {@link Retention} is over.
+ */
+public abstract class SagaProcessor<U extends UnitOfWork>
+    implements Processor<String, SpecificRecord, String, SpecificRecord> {
+
+  private static final Logger log = LoggerFactory.getLogger(SagaProcessor.class);
+
+  /** Most timers fired by one punctuation (the rest are due at the next one). */
+  public static final int TIMERS_PER_SCAN = 10_000;
+
+  private final String service;
+  private final String timerStore;
+  private final Duration scanInterval;
+  private final Map<String, Retention<?>> retentions = new LinkedHashMap<>();
+  private ProcessorContext<String, SpecificRecord> context;
+  private TimerIndex timers;
+
+  /**
+   * @param service the service's name (in messages)
+   * @param timerStore the store of its durable timers ({@link TimerIndex#storeBuilder})
+   * @param scanInterval how often the punctuator looks for due timers
+   */
+  protected SagaProcessor(String service, String timerStore, Duration scanInterval) {
+    this.service = service;
+    this.timerStore = timerStore;
+    this.scanInterval = scanInterval;
+  }
+
+  @Override
+  public final void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    this.timers = new TimerIndex(context.getStateStore(timerStore));
+    retentions.clear();
+    for (Retention<?> retention : open(context)) {
+      retentions.put(retention.entity(), retention);
+    }
+    context.schedule(scanInterval, PunctuationType.WALL_CLOCK_TIME, this::fireDueTimers);
+  }
+
+  /** Opens the service's stores; returns how long its finished entities are kept. */
+  protected abstract List<Retention<?>> open(ProcessorContext<String, SpecificRecord> context);
+
+  /** A unit of work for a record with this key. */
+  protected abstract U begin(String key);
+
+  /** Decides on a record (never a tombstone); throws {@link RejectedRecordException} for one it cannot take. */
+  protected abstract void decide(U unit, Record<String, SpecificRecord> record);
+
+  /** A unit of work for a due timer of the service. */
+  protected abstract U beginTimer(TimerIndex.Timer timer);
+
+  /** Decides on a due timer of the service (a stale one changes nothing). */
+  protected abstract void decideTimer(U unit, TimerIndex.Timer timer);
+
+  @Override
+  public final void process(Record<String, SpecificRecord> record) {
+    if (record.value() == null) {
+      throw new RejectedRecordException("empty value: " + service + " never reads tombstones");
+    }
+    U unit = begin(record.key());
+    decide(unit, record);
+    apply(unit);
+  }
+
+  /** Punctuator: fires every timer due at {@code wallClockMillis}, each in its own unit of work. */
+  public final void fireDueTimers(long wallClockMillis) {
+    for (TimerIndex.Timer timer : timers.due(wallClockMillis, TIMERS_PER_SCAN)) {
+      timers.cancel(timer.id(), timer.dueAt());
+      if (Retention.isRetentionTimer(timer.id())) {
+        expire(timer);
+        continue;
+      }
+      U unit = beginTimer(timer);
+      decideTimer(unit, timer);
+      apply(unit);
+    }
+  }
+
+  private void expire(TimerIndex.Timer timer) {
+    Retention<?> retention = retentions.get(Retention.entityOf(timer.id()));
+    String key = Retention.keyOf(timer.id());
+    if (retention == null) {
+      log.warn("{}: retention timer {} names no entity this processor keeps; dropped", service, timer.id());
+    } else if (retention.remove(key)) {
+      log.debug("{}: {} {} finished more than {} ago; removed", service, retention.entity(), key, retention.keep());
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void apply(U unit) {
+    unit.beforeApply();
+    List<TimerIndex.Timer> removals = new ArrayList<>();
+    Map<Tracked<?, ?>, Map<String, ?>> changes = new LinkedHashMap<>();
+    for (Tracked<?, ?> entities : unit.tracked()) {
+      Map<String, ?> changed = entities.changed();
+      changes.put(entities, changed);
+      Retention retention = retentions.get(entities.name());
+      if (retention != null) {
+        changed.forEach((key, after) -> {
+          Instant due = retention.removalDue(entities.asRead(key), after);
+          if (due != null) {
+            removals.add(new TimerIndex.Timer(Retention.timerId(entities.name(), key), due.toEpochMilli()));
+          }
+        });
+      }
+    }
+    for (TimerIndex.Timer t : unit.timersToCancel()) {
+      timers.cancel(t.id(), t.dueAt());
+    }
+    for (TimerIndex.Timer t : unit.timersToSchedule()) {
+      timers.schedule(t.id(), t.dueAt());
+    }
+    for (TimerIndex.Timer t : removals) {
+      timers.schedule(t.id(), t.dueAt());
+    }
+    unit.writeChanges(changes);
+    for (UnitOfWork.Output out : unit.outputs()) {
+      Record<String, SpecificRecord> record = new Record<>(out.key(), out.value(), out.meta().getTime().toEpochMilli());
+      if (out.sink() == null) {
+        context.forward(record);
+      } else {
+        context.forward(record, out.sink());
+      }
+    }
+  }
+}
