@@ -22,7 +22,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * its serdes here, so there is one wire format everywhere (see docs/adr/0002-wire-format.md):
  * Apicurio Registry 2.x, schema global id in the payload ({@code 0x00} + 8-byte global id + Avro
  * binary, {@code apicurio.registry.headers.enabled=false}), SpecificRecord reader, schemas
- * auto-registered under the TopicIdStrategy ({@code <topic>-value}).
+ * auto-registered under the TopicIdStrategy ({@code <topic>-value}). The schema lookups and Avro
+ * resolutions are cached per (topic, schema) and (writer id, reader type) ({@link SchemaCache}).
  *
  * <p>{@link #forTopologyTests()} gives serdes that need no registry (Avro single-object encoding,
  * which still rejects bytes that are not a record of the expected schema); it exists for
@@ -92,7 +93,7 @@ public final class SerdeFactory {
     }
     AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
     serializer.configure(registryConfig, false);
-    return serializer;
+    return new SchemaCache.CachingSerializer<>(serializer);
   }
 
   public static Serde<String> stringKeys() {
@@ -107,34 +108,8 @@ public final class SerdeFactory {
     serializer.configure(registryConfig, isKey);
     AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
     deserializer.configure(registryConfig, isKey);
-    Deserializer<T> typed = new Deserializer<>() {
-      @Override
-      public T deserialize(String topic, byte[] data) {
-        return deserialize(topic, null, data);
-      }
-
-      @Override
-      public T deserialize(String topic, org.apache.kafka.common.header.Headers headers, byte[] data) {
-        if (data == null) {
-          return null;
-        }
-        checkWireFormat(type, data);
-        try {
-          return check(type, headers == null ? deserializer.deserialize(topic, data)
-              : deserializer.deserialize(topic, headers, data));
-        } catch (SerializationException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic + ": " + e, e);
-        }
-      }
-
-      @Override
-      public void close() {
-        deserializer.close();
-      }
-    };
-    return Serdes.serdeFrom(serializer, typed);
+    return Serdes.serdeFrom(new SchemaCache.CachingSerializer<>(serializer),
+        new SchemaCache.CachingDeserializer<>(type, deserializer));
   }
 
   /** Rejects bytes that are not {@code 0x00} + 8-byte schema id + Avro, with a reason a person can act on. */
@@ -146,14 +121,6 @@ public final class SerdeFactory {
           + (data.length > 0 && (data[0] == '{' || data[0] == '[') ? " (JSON?)" : "")
           + ". Produce with the Apicurio Avro serializer and apicurio.registry.headers.enabled=false.");
     }
-  }
-
-  private static <T> T check(Class<T> type, Object value) {
-    if (value == null || type.isInstance(value)) {
-      return type.cast(value);
-    }
-    throw new SerializationException("expected " + type.getName() + " but the record holds "
-        + value.getClass().getName());
   }
 
   private static <T extends SpecificRecord> Serde<T> singleObjectSerde(Class<T> type) {
