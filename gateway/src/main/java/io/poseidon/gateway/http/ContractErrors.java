@@ -19,6 +19,7 @@ final class ContractErrors {
 
   private static final Pattern PARAMETER = Pattern.compile("(?:path|query|header|cookie) parameter ([^ ]+)");
   private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"");
+  static final String NOT_A_FIELD = "is not a field of this request (see /openapi.yaml)";
 
   private ContractErrors() {}
 
@@ -40,6 +41,10 @@ final class ContractErrors {
     if (errors.isEmpty()) {
       errors.add(new FieldError(parameterName != null ? parameterName : "body", reason(message)));
     }
+    // a property whose value fails its schema counts as unevaluated too: its "not a field" echo says nothing
+    Set<String> explained = new LinkedHashSet<>();
+    errors.stream().filter(error -> !error.message().equals(NOT_A_FIELD)).forEach(error -> explained.add(error.field()));
+    errors.removeIf(error -> error.message().equals(NOT_A_FIELD) && explained.contains(error.field()));
     return errors;
   }
 
@@ -75,7 +80,7 @@ final class ContractErrors {
       return "is required";
     }
     if (error.contains("does not match additional properties schema")) {
-      return "is not a field of this request (see /openapi.yaml)";
+      return NOT_A_FIELD;
     }
     Matcher type = TYPE.matcher(error);
     if (type.find()) {
@@ -95,7 +100,9 @@ final class ContractErrors {
         || error.contains("does not match additional properties")) {
       Matcher quoted = QUOTED.matcher(error);
       if (quoted.find()) {
-        return path.isEmpty() ? quoted.group(1) : path + "." + quoted.group(1);
+        String name = quoted.group(1);
+        // a missing property is reported at its parent, an additional one at itself
+        return path.isEmpty() ? name : path.equals(name) || path.endsWith("." + name) ? path : path + "." + name;
       }
     }
     return path.isEmpty() ? "body" : path;

@@ -110,6 +110,7 @@ class GatewayRoutesTest {
         "{\"instanceId\":\"w-1\",\"host\":\"h\",\"port\":18446744073709560059}");
 
     assertEquals(400, reply.status(), reply.body());
+    assertEquals(1, reply.json().getJsonArray("details").size(), "one problem, said once: " + reply.body());
     assertEquals("port", reply.json().getJsonArray("details").getJsonObject(0).getString("field"), reply.body());
     assertTrue(gateway.producer.history().isEmpty());
   }
@@ -315,6 +316,8 @@ class GatewayRoutesTest {
     assertEquals(202, noBody.status(), noBody.body());
     assertEquals(202, withReason.status(), withReason.body());
     assertEquals(400, numberReason.status(), numberReason.body());
+    assertEquals("[{\"field\":\"reason\",\"message\":\"must be a string, not number\"}]",
+        numberReason.json().getJsonArray("details").encode());
     assertEquals(400, objectReason.status(), objectReason.body());
     assertEquals(2, gateway.producer.history().size());
     PipelineRunCancelRequested cancel = (PipelineRunCancelRequested) ((PipelineCommand) gateway.producer.history()
