@@ -4,7 +4,6 @@ import io.poseidon.deploy.local.LocalStack;
 import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
 import io.poseidon.gateway.node.Services;
-import io.poseidon.processors.harbor.HarborConfig;
 import io.poseidon.topology.config.PoseidonConfig;
 import java.util.List;
 import java.util.Map;
@@ -71,13 +70,14 @@ final class DevCommand {
   /**
    * What {@code dev} sets unless the file or the environment says otherwise: state under the stack's
    * data folder, every service this build has (simulated participants included, so simulators are
-   * allowed), and a 5 s health gate so a three-environment workflow finishes in about half a minute.
+   * allowed), and each service's own dev defaults ({@code ServiceModule.devDefaults}).
    */
   static Map<String, String> devDefaults(LocalStack stack) {
-    return Map.of(
-        PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString(),
-        PoseidonConfig.NODE_SERVICES, String.join(",", Services.names()),
-        PoseidonConfig.NODE_ALLOW_SIMULATORS, "true",
-        HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "5");
+    Map<String, String> defaults = new java.util.LinkedHashMap<>();
+    Services.modules().forEach(m -> defaults.putAll(m.devDefaults()));
+    defaults.put(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString());
+    defaults.put(PoseidonConfig.NODE_SERVICES, String.join(",", Services.names()));
+    defaults.put(PoseidonConfig.NODE_ALLOW_SIMULATORS, "true");
+    return defaults;
   }
 }

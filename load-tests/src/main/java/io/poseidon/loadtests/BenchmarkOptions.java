@@ -22,10 +22,20 @@ import java.util.Properties;
  * --connections 64        HTTP/1.1 connections to the gateway at most
  * --probe-every 100       probe GET visibility of every N-th measured registration (0: off)
  * --out load-tests/results  where the report goes
+ * --saturate 0            start rate of a saturation search of both paths (0: none), ×1.25 per step
+ * --saturation-seconds 8  measured seconds per saturation step (after 3 s of warm-up)
+ * --jfr-rate 0            record a JFR profile of the Poseidon phase at this rate of --rates (0: none)
  * </pre>
  */
 public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration warmup, Duration jvmWarmup,
-    int maxInFlight, int connections, int probeEvery, Path outDir) {
+    int maxInFlight, int connections, int probeEvery, Path outDir, int saturateFrom, Duration saturationStep,
+    int jfrRate) {
+
+  /** p99 above this ends a saturation search. */
+  static final double SATURATION_P99_MS = 50;
+  static final double SATURATION_FACTOR = 1.25;
+  static final int SATURATION_MAX = 200_000;
+  static final Duration SATURATION_WARMUP = Duration.ofSeconds(3);
 
   static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
@@ -38,6 +48,9 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
     DEFAULTS.put("connections", "64");
     DEFAULTS.put("probe-every", "100");
     DEFAULTS.put("out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results");
+    DEFAULTS.put("saturate", "0");
+    DEFAULTS.put("saturation-seconds", "8");
+    DEFAULTS.put("jfr-rate", "0");
   }
 
   /** @throws IllegalArgumentException with a message for the user on an unknown option or a bad value */
@@ -75,7 +88,10 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
         Duration.ofSeconds(nonNegative("warmup", values.get("warmup"))),
         Duration.ofSeconds(nonNegative("jvm-warmup", values.get("jvm-warmup"))),
         positive("max-in-flight", values.get("max-in-flight")), positive("connections", values.get("connections")),
-        nonNegative("probe-every", values.get("probe-every")), Path.of(values.get("out")));
+        nonNegative("probe-every", values.get("probe-every")), Path.of(values.get("out")),
+        nonNegative("saturate", values.get("saturate")),
+        Duration.ofSeconds(positive("saturation-seconds", values.get("saturation-seconds"))),
+        nonNegative("jfr-rate", values.get("jfr-rate")));
   }
 
   public static String usage() {
@@ -88,7 +104,9 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
   public String commandLine() {
     return "--rates " + String.join(",", rates.stream().map(String::valueOf).toList())
         + " --seconds " + measured.toSeconds() + " --warmup " + warmup.toSeconds() + " --jvm-warmup " + jvmWarmup.toSeconds()
-        + " --max-in-flight " + maxInFlight + " --connections " + connections + " --probe-every " + probeEvery;
+        + " --max-in-flight " + maxInFlight + " --connections " + connections + " --probe-every " + probeEvery
+        + (saturateFrom > 0 ? " --saturate " + saturateFrom + " --saturation-seconds " + saturationStep.toSeconds() : "")
+        + (jfrRate > 0 ? " --jfr-rate " + jfrRate : "");
   }
 
   private static int positive(String name, String value) {

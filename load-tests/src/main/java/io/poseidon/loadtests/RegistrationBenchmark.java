@@ -39,6 +39,8 @@ public final class RegistrationBenchmark {
   private final Admin admin;
   private final RegistrationWorkload workload = RegistrationWorkload.defaults();
   private final OpenModelLoad load;
+  private final Path outDir;
+  private JfrProfile.Summary profile;
 
   private RegistrationBenchmark(BenchmarkOptions options, LocalStack stack, Node node, Admin admin) {
     this.options = options;
@@ -48,6 +50,7 @@ public final class RegistrationBenchmark {
     OpenModelLoad.Limits defaults = OpenModelLoad.Limits.defaults();
     this.load = new OpenModelLoad(new OpenModelLoad.Limits(options.maxInFlight(), defaults.maxSenderLag(),
         defaults.drainTimeout()));
+    this.outDir = options.outDir();
   }
 
   public static void main(String[] args) throws Exception {
@@ -102,7 +105,14 @@ public final class RegistrationBenchmark {
         }
         List<RateResult> results = new ArrayList<>();
         for (int rate : options.rates()) {
-          results.add(bench.runRate(rate));
+          results.add(bench.runRate(rate, started.toLocalDate() + "-registration-poseidon-" + rate + ".jfr"));
+        }
+        StringBuilder more = new StringBuilder();
+        if (options.saturateFrom() > 0) {
+          more.append(bench.saturation());
+        }
+        if (bench.profile != null) {
+          more.append(JfrProfile.markdown(bench.profile, "Poseidon phase at " + options.jfrRate() + " req/s"));
         }
 
         RunInfo info = new RunInfo(RegistrationBenchmark.class.getName(), started,
@@ -111,8 +121,9 @@ public final class RegistrationBenchmark {
             "depths only, " + node.config().getString(PoseidonConfig.STREAMS_PROCESSING_GUARANTEE) + ", "
                 + node.config().getInt(PoseidonConfig.STREAMS_NUM_STREAM_THREADS) + " stream thread, commit interval "
                 + node.config().getLong(PoseidonConfig.STREAMS_COMMIT_INTERVAL_MS) + " ms");
-        String report = ReportWriter.markdown(info, results);
-        List<Path> files = ReportWriter.write(options.outDir(), started.toLocalDate() + "-registration", info, results);
+        String report = ReportWriter.markdown(info, results) + more;
+        List<Path> files = ReportWriter.write(options.outDir(), started.toLocalDate() + "-registration", info, results,
+            more.toString());
         System.out.println();
         System.out.println(report);
         say("report written to %s and %s", files.get(0).toAbsolutePath(), files.get(1).toAbsolutePath());
@@ -168,8 +179,33 @@ public final class RegistrationBenchmark {
     }
   }
 
-  /** Raw Kafka, then Poseidon, at {@code rate}. */
-  private RateResult runRate(int rate) throws Exception {
+  /** Both paths' saturation search, each on one target; depths drains its input between Poseidon's steps. */
+  private String saturation() throws Exception {
+    String depthsGroup = StreamsDefaults.applicationId(node.config(), DepthsModule.NAME);
+    long registryPid = stack.registry().pid();
+    SaturationSearch.Result raw;
+    try (RawKafkaTarget target = RawKafkaTarget.create(admin, stack.bootstrapServers(), stack.registryUrl(), workload)) {
+      prime(target);
+      raw = SaturationSearch.run("raw-kafka", load, target, options.saturateFrom(), BenchmarkOptions.SATURATION_FACTOR,
+          BenchmarkOptions.SATURATION_MAX, BenchmarkOptions.SATURATION_WARMUP, options.saturationStep(),
+          BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> -1);
+    }
+    SaturationSearch.Result poseidon;
+    try (GatewayTarget target = new GatewayTarget(node.httpPort(), workload, options.connections(), 0)) {
+      prime(target);
+      poseidon = SaturationSearch.run("poseidon", load, target, options.saturateFrom(),
+          BenchmarkOptions.SATURATION_FACTOR, BenchmarkOptions.SATURATION_MAX, BenchmarkOptions.SATURATION_WARMUP,
+          options.saturationStep(), BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> {
+            long lag = ConsumerLag.of(admin, depthsGroup, DepthsTopics.REGISTRATIONS.name());
+            awaitNoLag(depthsGroup);
+            return lag;
+          });
+    }
+    return SaturationSearch.markdown(raw, poseidon, BenchmarkOptions.SATURATION_P99_MS);
+  }
+
+  /** Raw Kafka, then Poseidon, at {@code rate}; the Poseidon phase of {@code --jfr-rate} is profiled. */
+  private RateResult runRate(int rate, String jfrFile) throws Exception {
     OpenModelSchedule schedule = new OpenModelSchedule(rate, options.warmup(), options.measured());
     MeasuredPhase raw;
     try (RawKafkaTarget target = RawKafkaTarget.create(admin, stack.bootstrapServers(), stack.registryUrl(), workload)) {
@@ -183,7 +219,13 @@ public final class RegistrationBenchmark {
     try (GatewayTarget target = new GatewayTarget(node.httpPort(), workload, options.connections(), options.probeEvery())) {
       prime(target);
       VisibilityProbe.Result[] seen = new VisibilityProbe.Result[1];
+      jdk.jfr.Recording recording = rate == options.jfrRate() ? JfrProfile.start() : null;
       poseidon = measure("poseidon", schedule, target, () -> seen[0] = target.probe().finish());
+      if (recording != null) {
+        Files.createDirectories(outDir);
+        profile = JfrProfile.stop(recording, outDir.resolve(jfrFile));
+        say("rate %d: JFR profile of the Poseidon phase in %s (%d samples)", rate, profile.file(), profile.samples());
+      }
       if (poseidon.load().incomplete() > 0) {
         say("rate %d: unanswered gateway requests by stage: %s", rate, target.unanswered());
       }

@@ -23,10 +23,16 @@ public final class ReportWriter {
   /** Writes both files and returns their paths (Markdown first). */
   public static List<Path> write(Path outDir, String baseName, RunInfo run, List<RateResult> results)
       throws IOException {
+    return write(outDir, baseName, run, results, "");
+  }
+
+  /** As {@link #write(Path, String, RunInfo, List)}, with more Markdown sections (saturation, profile) appended. */
+  public static List<Path> write(Path outDir, String baseName, RunInfo run, List<RateResult> results, String more)
+      throws IOException {
     Files.createDirectories(outDir);
     Path md = outDir.resolve(baseName + ".md");
     Path csv = outDir.resolve(baseName + ".csv");
-    Files.writeString(md, markdown(run, results));
+    Files.writeString(md, markdown(run, results) + more);
     Files.writeString(csv, csv(run, results));
     return List.of(md, csv);
   }

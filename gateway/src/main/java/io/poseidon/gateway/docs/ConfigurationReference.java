@@ -102,10 +102,13 @@ final class ConfigurationReference {
     out.append("What ").append(code(PoseidonConfig.NODE_SERVICES)).append(" can name: the services of this build. "
         + "A simulator answers commands meant for real participants with made-up results; a node runs one only "
         + "with ").append(code(PoseidonConfig.NODE_ALLOW_SIMULATORS + "=true")).append(" (`./poseidon dev` sets it).\n\n");
-    Markdown.Table table = new Markdown.Table("Service", "What it does", "Simulator", "Config keys");
+    Markdown.Table table = new Markdown.Table("Service", "What it does", "Simulator", "Config keys",
+        "`./poseidon dev` sets");
     for (ServiceModule<?> service : services) {
       table.row(code(service.name()), Markdown.text(service.description()), service.simulator() ? "yes" : "",
-          service.config().configKeys().isEmpty() ? "" : code(service.name() + ".*"));
+          service.config().configKeys().isEmpty() ? "" : code(service.name() + ".*"),
+          String.join(", ", service.devDefaults().entrySet().stream().map(e -> code(e.getKey() + "=" + e.getValue()))
+              .sorted().toList()));
     }
     out.append(table.render()).append('\n');
   }

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -40,9 +39,29 @@ public final class ApiContract {
   private final Map<String, List<String>> operationsByFragment;
   private final List<PathMethods> paths;
 
-  private record PathMethods(String template, Pattern pattern, Map<String, String> operationByMethod) {
-    Set<String> methods() {
-      return new TreeSet<>(operationByMethod.keySet());
+  private record PathMethods(String template, String[] segments, Map<String, String> operationByMethod,
+      Set<String> methods) {
+
+    /** Segment by segment: a {@code {parameter}} segment matches any non-empty segment. */
+    boolean matches(String path) {
+      int from = path.startsWith("/") ? 1 : 0;
+      for (int i = 0; i < segments.length; i++) {
+        int end = path.indexOf('/', from);
+        if (end < 0) {
+          end = path.length();
+        }
+        if (from > path.length() || (i == segments.length - 1) != (end == path.length())) {
+          return false;
+        }
+        String segment = segments[i];
+        boolean parameter = segment.startsWith("{") && segment.endsWith("}");
+        if (parameter ? end == from : !path.regionMatches(from, segment, 0, segment.length())
+            || end - from != segment.length()) {
+          return false;
+        }
+        from = end + 1;
+      }
+      return true;
     }
   }
 
@@ -57,8 +76,9 @@ public final class ApiContract {
           methods.put(op.getKey().toUpperCase(Locale.ROOT), ((JsonObject) op.getValue()).getString("operationId"));
         }
       });
-      String regex = "\\Q" + entry.getKey().replaceAll("\\{[^/}]+}", "\\\\E[^/]+\\\\Q") + "\\E";
-      list.add(new PathMethods(entry.getKey(), Pattern.compile(regex), methods));
+      String template = entry.getKey();
+      list.add(new PathMethods(template, template.substring(1).split("/"), methods,
+          java.util.Collections.unmodifiableSet(new TreeSet<>(methods.keySet()))));
     });
     this.paths = List.copyOf(list);
   }
@@ -196,13 +216,22 @@ public final class ApiContract {
 
   /** The methods of the contract's path that {@code requestPath} matches, for 405's Allow; empty when none does. */
   public Optional<Set<String>> methodsOf(String requestPath) {
-    return paths.stream().filter(p -> p.pattern().matcher(requestPath).matches()).findFirst().map(PathMethods::methods);
+    for (PathMethods p : paths) {
+      if (p.matches(requestPath)) {
+        return Optional.of(p.methods());
+      }
+    }
+    return Optional.empty();
   }
 
   /** The operation a request is for, when the contract has one for its method and path. */
   public Optional<String> operationOf(String method, String requestPath) {
-    return paths.stream().filter(p -> p.pattern().matcher(requestPath).matches()).findFirst()
-        .map(p -> p.operationByMethod().get(method));
+    for (PathMethods p : paths) {
+      if (p.matches(requestPath)) {
+        return Optional.ofNullable(p.operationByMethod().get(method));
+      }
+    }
+    return Optional.empty();
   }
 
   /** The path template an operation belongs to and its method, e.g. {@code POST /api/v1/deployments}. */

@@ -1,8 +1,6 @@
 package io.poseidon.gateway.http;
 
 import io.vertx.json.schema.OutputUnit;
-import io.vertx.openapi.validation.SchemaValidationException;
-import io.vertx.openapi.validation.ValidatorException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,29 +15,24 @@ import java.util.regex.Pattern;
  */
 final class ContractErrors {
 
-  private static final Pattern PARAMETER = Pattern.compile("(?:path|query|header|cookie) parameter ([^ ]+)");
   private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"");
   static final String NOT_A_FIELD = "is not a field of this request (see /openapi.yaml)";
 
   private ContractErrors() {}
 
-  static List<FieldError> of(ValidatorException e) {
-    String message = String.valueOf(e.getMessage());
-    Matcher parameter = PARAMETER.matcher(message);
-    String parameterName = parameter.find() ? parameter.group(1) : null;
+  /** The errors of a failed validation; {@code parameterName} names them when a parameter failed. */
+  static List<FieldError> of(OutputUnit result, String parameterName) {
     List<FieldError> errors = new ArrayList<>();
-    if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
-      Set<String> seen = new LinkedHashSet<>();
-      for (OutputUnit unit : leaves(schema.getOutputUnit())) {
-        String field = parameterName != null ? parameterName : field(unit);
-        String text = plain(unit.getError());
-        if (seen.add(field + "|" + text)) {
-          errors.add(new FieldError(field, text));
-        }
+    Set<String> seen = new LinkedHashSet<>();
+    for (OutputUnit unit : leaves(result)) {
+      String field = parameterName != null ? parameterName : field(unit);
+      String text = plain(unit.getError());
+      if (seen.add(field + "|" + text)) {
+        errors.add(new FieldError(field, text));
       }
     }
     if (errors.isEmpty()) {
-      errors.add(new FieldError(parameterName != null ? parameterName : "body", reason(message)));
+      errors.add(new FieldError(parameterName != null ? parameterName : "body", plain(result.getError())));
     }
     // a property whose value fails its schema counts as unevaluated too: its "not a field" echo says nothing
     Set<String> explained = new LinkedHashSet<>();
@@ -106,10 +99,5 @@ final class ContractErrors {
       }
     }
     return path.isEmpty() ? "body" : path;
-  }
-
-  private static String reason(String message) {
-    int reason = message.indexOf("Reason: ");
-    return reason < 0 ? message : message.substring(reason + "Reason: ".length());
   }
 }

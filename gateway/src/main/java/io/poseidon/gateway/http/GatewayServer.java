@@ -15,13 +15,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
-import io.vertx.openapi.validation.ValidatorException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Vert.x HTTP server of a node, built from its contract ({@link ApiContract}): every route is an
  * operation of the OpenAPI document, bound by operationId, and its request (parameters, body) is
- * validated against the document before the handler runs. Around the routes, for every request:
+ * validated against the document before the handler runs ({@link ContractValidation}). Around the routes, for every request:
  * request ids, metrics, 501 for methods HTTP does not define, 405 with {@code Allow} for another
  * method of a known path, body limits, 415 for a body that is not JSON, strict JSON parsing, and one
  * failure handler answering the one JSON error shape — the server's own 400/414/431 included.
@@ -63,9 +61,15 @@ public final class GatewayServer {
 
   private GatewayServer() {}
 
-  /** Everything a router is made of; one router per event loop shares it. */
+  /** Everything a router is made of; one router per event loop shares it (and the compiled validators). */
   public record Setup(ApiContract contract, OpenAPIContract resolved, String nodeId, Status status,
-      PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings) {}
+      PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings, ContractValidation validation) {
+
+    public Setup(ApiContract contract, OpenAPIContract resolved, String nodeId, Status status,
+        PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings) {
+      this(contract, resolved, nodeId, status, metrics, maxBodyBytes, bindings, new ContractValidation(resolved));
+    }
+  }
 
   public static Router router(Vertx vertx, Setup setup) {
     ApiContract contract = setup.contract();
@@ -86,6 +90,16 @@ public final class GatewayServer {
       if (!bound.add(operationId)) {
         throw new IllegalStateException("operation " + operationId + " is bound twice");
       }
+      route.setDoValidation(false); // the compiled validators below do it, on the event loop
+      route.addHandler(ctx -> {
+        List<FieldError> errors = setup.validation().check(ctx, operationId);
+        if (errors.isEmpty()) {
+          ctx.next();
+        } else {
+          ApiError.send(ctx, 400, "validation_failed", "the request does not follow the contract (/openapi.yaml)",
+              errors);
+        }
+      });
       route.addHandler(handler);
     };
     bindNodeOperations(operations, setup);
@@ -167,13 +181,8 @@ public final class GatewayServer {
 
   private static void badRequest(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure instanceof HttpException http && http.getCause() instanceof ValidatorException invalid) {
-      ApiError.send(ctx, 400, "validation_failed", "the request does not follow the contract (/openapi.yaml)",
-          ContractErrors.of(invalid));
-    } else {
-      ApiError.send(ctx, 400, "bad_request", "the request cannot be read: "
-          + (failure == null || failure.getMessage() == null ? "malformed path, query or headers" : failure.getMessage()));
-    }
+    ApiError.send(ctx, 400, "bad_request", "the request cannot be read: "
+        + (failure == null || failure.getMessage() == null ? "malformed path, query or headers" : failure.getMessage()));
   }
 
   /**

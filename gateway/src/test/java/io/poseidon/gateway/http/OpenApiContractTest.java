@@ -75,6 +75,19 @@ class OpenApiContractTest {
   }
 
   @Test
+  void shouldFindThePathOfARequestSegmentBySegment() {
+    assertEquals(Set.of("GET", "POST"), contract.methodsOf("/api/v1/services/payments/instances").orElseThrow());
+    assertEquals(Set.of("GET", "DELETE"), contract.methodsOf("/api/v1/services/payments/instances/i-1").orElseThrow());
+    assertEquals(Set.of("GET"), contract.methodsOf("/health").orElseThrow());
+    for (String unknown : List.of("/api/v1/services/payments/instances/", "/api/v1/services//instances",
+        "/api/v1/services/payments", "/api/v1/services/payments/instancesx", "/healthz", "/")) {
+      assertTrue(contract.methodsOf(unknown).isEmpty(), unknown);
+    }
+    assertEquals("cancelDeployment", contract.operationOf("POST", "/api/v1/deployments/checkout.d-1/cancel").orElseThrow());
+    assertTrue(contract.operationOf("PUT", "/api/v1/deployments/checkout.d-1/cancel").isEmpty());
+  }
+
+  @Test
   void shouldServeTheMergedDocumentAsYaml() {
     String yaml = contract.yaml();
     assertTrue(yaml.startsWith("openapi: 3.1.0"), yaml.substring(0, 40));

@@ -4,6 +4,7 @@ import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.query.StoreQueries;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.streams.Topology;
@@ -63,6 +64,14 @@ public interface ServiceModule<Q> {
    */
   default List<Schema> eventRoots() {
     return List.of();
+  }
+
+  /**
+   * What {@code ./poseidon dev} sets for this service unless the config file or the environment say
+   * otherwise: settings that make a local stack quick to watch (a short health gate, say).
+   */
+  default Map<String, String> devDefaults() {
+    return Map.of();
   }
 
   /**

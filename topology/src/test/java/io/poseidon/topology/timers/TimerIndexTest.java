@@ -148,4 +148,11 @@ class TimerIndexTest {
     assertTrue(e.getMessage().contains("-1"), e.getMessage());
     assertTrue(timers.due(Long.MAX_VALUE, 10).isEmpty());
   }
+
+  @Test
+  void shouldPadDueTimesToNineteenDigitsSoTheyOrderAsText() {
+    org.junit.jupiter.api.Assertions.assertEquals("0000000000000000005", TimerIndex.padded(5));
+    org.junit.jupiter.api.Assertions.assertEquals("9223372036854775807", TimerIndex.padded(Long.MAX_VALUE));
+    org.junit.jupiter.api.Assertions.assertEquals("0000001764583200000|x", TimerIndex.key("x", 1_764_583_200_000L));
+  }
 }
