@@ -21,12 +21,15 @@ import org.apache.kafka.common.config.ConfigException;
  * poseidon dev  [--data-dir DIR] [--kafka-port N] [--registry-port N] [--registry-timeout S]
  *               [--http-port N] [--services a,b] [--config FILE]
  * poseidon node [--http-port N] [--services a,b] [--config FILE]
+ * poseidon publish TOPIC [--file F.ndjson] [--key K | --key-field PATH] [--url URL]
+ * poseidon ingest [--file F.ndjson] [--batch N] [--url URL]
  * </pre>
  *
  * {@code node} starts a node against the Kafka and registry of its configuration: what production runs,
  * on the node's classpath only. {@code dev} ({@link DevCommand}) first starts the local stack — a KRaft
  * broker in this JVM and an Apicurio Registry child process — which needs the dev classpath
- * ({@code ./poseidon dev} adds it). Both stop cleanly on Ctrl-C / SIGTERM.
+ * ({@code ./poseidon dev} adds it). Both stop cleanly on Ctrl-C / SIGTERM. {@code publish} and
+ * {@code ingest} ({@link ClientCommands}) are clients of a running node.
  */
 public final class PoseidonCli {
 
@@ -58,8 +61,11 @@ public final class PoseidonCli {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    if (args.length > 0 && List.of("publish", "ingest").contains(args[0])) {
+      System.exit(ClientCommands.run(args, System.out, System.err));
+    }
     if (args.length == 0 || !List.of("dev", "node").contains(args[0])) {
-      System.err.println("usage: poseidon dev|node [options]   (see README.md)");
+      System.err.println("usage: poseidon dev|node|publish|ingest [options]   (see README.md; publish --help, ingest --help)");
       System.exit(2);
     }
     if (args[0].equals("dev")) {

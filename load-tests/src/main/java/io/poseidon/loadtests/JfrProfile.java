@@ -69,6 +69,11 @@ final class JfrProfile {
     });
   }
 
+  /**
+   * Starts a recording. Start it well before the phase it profiles ({@link #warmUp()}): enabling JFR's
+   * events retransforms JDK classes (sockets, files) and deoptimizes the code that was hot, and on two
+   * cores near saturation that burst alone built a backlog the phase never worked off.
+   */
   static Recording start() {
     try {
       // "default" (low overhead), with CPU samples every 10 ms: the "profile" settings (allocation
@@ -81,6 +86,17 @@ final class JfrProfile {
     } catch (IOException | java.text.ParseException e) {
       throw new IllegalStateException("cannot start a JFR recording: " + e, e);
     }
+  }
+
+  /**
+   * A recording that runs, unsaved, from before the JVM warm-up to the end of the profiled phase, so
+   * the events' instrumentation is in place (and the code recompiled) before the phase's own recording
+   * starts; a second recording with the same settings then starts without disturbing anything.
+   */
+  static Recording warmUp() {
+    Recording recording = start();
+    recording.setName("poseidon-bench-warm-up");
+    return recording;
   }
 
   /** Stops {@code recording}, writes it to {@code file} and reads it back into a summary. */

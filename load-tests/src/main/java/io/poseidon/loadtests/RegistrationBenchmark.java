@@ -41,6 +41,7 @@ public final class RegistrationBenchmark {
   private final OpenModelLoad load;
   private final Path outDir;
   private JfrProfile.Summary profile;
+  private jdk.jfr.Recording jfrWarmUp;
 
   private RegistrationBenchmark(BenchmarkOptions options, LocalStack stack, Node node, Admin admin) {
     this.options = options;
@@ -96,6 +97,7 @@ public final class RegistrationBenchmark {
             nodeStartup.toMillis(), node.httpPort());
 
         RegistrationBenchmark bench = new RegistrationBenchmark(options, stack, node, admin);
+        bench.jfrWarmUp = options.jfrRate() > 0 ? JfrProfile.warmUp() : null;
         List<String> jvmWarmupProblems = bench.warmUpJvm();
         CpuUsage idle = bench.idle(IDLE_MEASUREMENT);
         say("idle for %d s: this JVM %.2f cores, registry %.2f, other processes %.2f", IDLE_MEASUREMENT.toSeconds(),
@@ -183,13 +185,6 @@ public final class RegistrationBenchmark {
   private String saturation() throws Exception {
     String depthsGroup = StreamsDefaults.applicationId(node.config(), DepthsModule.NAME);
     long registryPid = stack.registry().pid();
-    SaturationSearch.Result raw;
-    try (RawKafkaTarget target = RawKafkaTarget.create(admin, stack.bootstrapServers(), stack.registryUrl(), workload)) {
-      prime(target);
-      raw = SaturationSearch.run("raw-kafka", load, target, options.saturateFrom(), BenchmarkOptions.SATURATION_FACTOR,
-          BenchmarkOptions.SATURATION_MAX, BenchmarkOptions.SATURATION_WARMUP, options.saturationStep(),
-          BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> -1);
-    }
     SaturationSearch.Result poseidon;
     try (GatewayTarget target = new GatewayTarget(node.httpPort(), workload, options.connections(), 0)) {
       prime(target);
@@ -200,6 +195,17 @@ public final class RegistrationBenchmark {
             awaitNoLag(depthsGroup);
             return lag;
           });
+    }
+    // raw second: its search ends at ~100k records/s, which leaves the broker rolling and cleaning
+    // segments for a while; Poseidon's steps run on a quiet broker (a run with raw first saw p99 > 50 ms
+    // at Poseidon's first step)
+    Thread.sleep(PAUSE_BETWEEN_PHASES.toMillis());
+    SaturationSearch.Result raw;
+    try (RawKafkaTarget target = RawKafkaTarget.create(admin, stack.bootstrapServers(), stack.registryUrl(), workload)) {
+      prime(target);
+      raw = SaturationSearch.run("raw-kafka", load, target, options.saturateFrom(), BenchmarkOptions.SATURATION_FACTOR,
+          BenchmarkOptions.SATURATION_MAX, BenchmarkOptions.SATURATION_WARMUP, options.saturationStep(),
+          BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> -1);
     }
     return SaturationSearch.markdown(raw, poseidon, BenchmarkOptions.SATURATION_P99_MS);
   }
@@ -224,6 +230,10 @@ public final class RegistrationBenchmark {
       if (recording != null) {
         Files.createDirectories(outDir);
         profile = JfrProfile.stop(recording, outDir.resolve(jfrFile));
+        if (jfrWarmUp != null) {
+          jfrWarmUp.close(); // discarded: it only kept JFR's instrumentation in place
+          jfrWarmUp = null;
+        }
         say("rate %d: JFR profile of the Poseidon phase in %s (%d samples)", rate, profile.file(), profile.samples());
       }
       if (poseidon.load().incomplete() > 0) {

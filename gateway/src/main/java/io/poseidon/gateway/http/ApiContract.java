@@ -263,8 +263,52 @@ public final class ApiContract {
     return HttpMethod.values().contains(method);
   }
 
+  /**
+   * Media types the gateway reads itself ({@link Bodies}) that vertx-openapi 5.0 does not know: the
+   * served contract lists them, the copy the router is built from does not ({@link #resolve}), and
+   * {@link ContractValidation} compiles their schemas on its own.
+   */
+  static final Set<String> GATEWAY_MEDIA_TYPES = Set.of(Bodies.NDJSON);
+
   /** Resolves the references of the merged document for the router and the validator. */
   public Future<OpenAPIContract> resolve(Vertx vertx) {
-    return OpenAPIContract.from(vertx, document.copy());
+    JsonObject copy = document.copy();
+    copy.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey()) && ((JsonObject) op.getValue()).getJsonObject("requestBody") != null) {
+        JsonObject content = ((JsonObject) op.getValue()).getJsonObject("requestBody").getJsonObject("content");
+        GATEWAY_MEDIA_TYPES.forEach(content::remove);
+      }
+    }));
+    return OpenAPIContract.from(vertx, copy);
+  }
+
+  /**
+   * The schema of each {@link #GATEWAY_MEDIA_TYPES} body, by operationId and media type: a reference
+   * to a component schema ({@code #/components/schemas/X}), as the contract declares it.
+   */
+  Map<String, Map<String, String>> gatewayMediaTypes() {
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (!METHODS.contains(op.getKey())) {
+        return;
+      }
+      JsonObject operation = (JsonObject) op.getValue();
+      JsonObject body = operation.getJsonObject("requestBody");
+      if (body == null) {
+        return;
+      }
+      for (String type : GATEWAY_MEDIA_TYPES) {
+        JsonObject media = body.getJsonObject("content").getJsonObject(type);
+        if (media != null) {
+          String ref = media.getJsonObject("schema", new JsonObject()).getString("$ref");
+          if (ref == null || !ref.startsWith("#/components/schemas/")) {
+            throw new IllegalStateException(operation.getString("operationId") + ": the " + type
+                + " body schema must be a $ref to #/components/schemas/...");
+          }
+          out.computeIfAbsent(operation.getString("operationId"), id -> new LinkedHashMap<>()).put(type, ref);
+        }
+      }
+    }));
+    return out;
   }
 }

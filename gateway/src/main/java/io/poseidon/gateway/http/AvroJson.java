@@ -25,7 +25,21 @@ public final class AvroJson {
 
   /** Converted record, or null when {@code errors} got entries. */
   public static <T extends IndexedRecord> T toRecord(JsonObject json, Schema schema, List<FieldError> errors) {
-    Object value = convertRecord(json, schema, "", errors);
+    return toRecord(json, schema, errors, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #toRecord(JsonObject, Schema, List)}, except for the top-level fields {@code setByCaller}:
+   * the JSON must not have them (an error if it does) and they stay unset for the caller to fill.
+   */
+  public static <T extends IndexedRecord> T toRecord(JsonObject json, Schema schema, List<FieldError> errors,
+      java.util.Set<String> setByCaller) {
+    for (String name : setByCaller) {
+      if (json.containsKey(name)) {
+        errors.add(new FieldError(name, "is set by the gateway; leave it out"));
+      }
+    }
+    Object value = convertRecord(json, schema, "", errors, setByCaller);
     if (!errors.isEmpty()) {
       return null;
     }
@@ -35,6 +49,11 @@ public final class AvroJson {
   }
 
   private static Object convertRecord(JsonObject json, Schema schema, String path, List<FieldError> errors) {
+    return convertRecord(json, schema, path, errors, java.util.Set.of());
+  }
+
+  private static Object convertRecord(JsonObject json, Schema schema, String path, List<FieldError> errors,
+      java.util.Set<String> skipped) {
     IndexedRecord record = (IndexedRecord) SpecificData.getForSchema(schema).newRecord(null, schema);
     for (String name : json.fieldNames()) {
       if (schema.getField(name) == null) {
@@ -42,6 +61,9 @@ public final class AvroJson {
       }
     }
     for (Schema.Field field : schema.getFields()) {
+      if (skipped.contains(field.name())) {
+        continue;
+      }
       String fieldPath = path + field.name();
       if (json.containsKey(field.name()) && json.getValue(field.name()) == null && !isNullable(field.schema())) {
         errors.add(new FieldError(fieldPath, "must not be null"));
@@ -71,22 +93,7 @@ public final class AvroJson {
         if (value == null && isNullable(schema)) {
           return null;
         }
-        List<FieldError> firstErrors = null;
-        for (Schema branch : schema.getTypes()) {
-          if (branch.getType() == Schema.Type.NULL) {
-            continue;
-          }
-          List<FieldError> branchErrors = new ArrayList<>();
-          Object converted = convert(value, branch, path, branchErrors);
-          if (branchErrors.isEmpty()) {
-            return converted;
-          }
-          if (firstErrors == null) {
-            firstErrors = branchErrors;
-          }
-        }
-        errors.addAll(firstErrors == null ? List.of(new FieldError(path, "must be null")) : firstErrors);
-        return null;
+        return convertUnion(value, schema, path, errors);
       case STRING:
         if (value instanceof String s) {
           return s;
@@ -99,6 +106,9 @@ public final class AvroJson {
         }
         return fail(errors, path, "must be a whole number (32-bit)");
       case LONG:
+        if (schema.getLogicalType() != null && schema.getLogicalType().getName().startsWith("timestamp-")) {
+          return instant(value, schema, path, errors);
+        }
         Long asLong = exactLong(value);
         if (asLong != null) {
           return asLong;
@@ -154,6 +164,54 @@ public final class AvroJson {
   }
 
   /**
+   * A union: the branch the value converts to. With several record branches (an envelope's payload) a
+   * value that fits more than one is ambiguous; it names its branch as Avro's JSON encoding does,
+   * {@code {"InstanceHeartbeat": {...}}} (simple or full name).
+   */
+  private static Object convertUnion(Object value, Schema schema, String path, List<FieldError> errors) {
+    List<Schema> records = schema.getTypes().stream().filter(t -> t.getType() == Schema.Type.RECORD).toList();
+    if (records.size() > 1 && value instanceof JsonObject obj && obj.size() == 1) {
+      String name = obj.fieldNames().iterator().next();
+      for (Schema branch : records) {
+        if (branch.getName().equals(name) || branch.getFullName().equals(name)) {
+          return convert(obj.getValue(name), branch, path + "." + name, errors);
+        }
+      }
+    }
+    List<FieldError> firstErrors = null;
+    Object converted = null;
+    List<String> fits = new ArrayList<>();
+    for (Schema branch : schema.getTypes()) {
+      if (branch.getType() == Schema.Type.NULL) {
+        continue;
+      }
+      List<FieldError> branchErrors = new ArrayList<>();
+      Object candidate = convert(value, branch, path, branchErrors);
+      if (branchErrors.isEmpty()) {
+        if (fits.isEmpty()) {
+          converted = candidate;
+        }
+        fits.add(branch.getName());
+      } else if (firstErrors == null) {
+        firstErrors = branchErrors;
+      }
+    }
+    if (fits.size() == 1 || fits.size() > 1 && records.size() < 2) {
+      return converted;
+    }
+    if (fits.size() > 1) {
+      return fail(errors, path, "fits several types " + fits + ": name one, as {\"" + fits.get(0) + "\": {...}}");
+    }
+    if (records.size() > 1 && firstErrors != null) {
+      errors.add(new FieldError(path, "must be one of " + records.stream().map(Schema::getName).toList()
+          + " (name it, as {\"" + records.get(0).getName() + "\": {...}}, for field errors)"));
+      return null;
+    }
+    errors.addAll(firstErrors == null ? List.of(new FieldError(path, "must be null")) : firstErrors);
+    return null;
+  }
+
+  /**
    * The exact whole value of a JSON number that fits 64 bits, else null: {@code 2^64 + 8443} is not
    * 8443, and {@code 1.5} is not 1.
    */
@@ -175,6 +233,22 @@ public final class AvroJson {
     } catch (ArithmeticException | NumberFormatException e) {
       return null;
     }
+  }
+
+  /** A timestamp: ISO-8601 with an offset, or epoch milliseconds. */
+  private static Object instant(Object value, Schema schema, String path, List<FieldError> errors) {
+    if (value instanceof String s) {
+      try {
+        return java.time.OffsetDateTime.parse(s).toInstant();
+      } catch (java.time.format.DateTimeParseException e) {
+        return fail(errors, path, "must be an ISO-8601 date-time with an offset (2026-12-01T10:00:00Z) or epoch milliseconds");
+      }
+    }
+    Long millis = exactLong(value);
+    if (millis != null) {
+      return java.time.Instant.ofEpochMilli(millis);
+    }
+    return fail(errors, path, "must be an ISO-8601 date-time with an offset (2026-12-01T10:00:00Z) or epoch milliseconds");
   }
 
   private static boolean isNullable(Schema schema) {

@@ -19,10 +19,22 @@ import java.util.Map;
  * without a CORS preflight) and be strict JSON — no comments, no duplicate keys, nothing after the
  * value (400 otherwise, before anything else reads it). The parsed value is kept for the handler:
  * integers beyond 64 bits stay {@code BigInteger}, so a range check cannot be fooled by wrap-around.
+ *
+ * <p>{@code application/x-ndjson} (one JSON value per line) is read too, line by line: a line that is
+ * not JSON does not fail the request, it is kept as a {@link Line} with its problem, so a batch
+ * operation can reject that item and take the others. Only operations whose contract lists the media
+ * type take it ({@link ContractValidation#acceptsMediaType}); the others answer 415.
  */
 public final class Bodies {
 
   static final String PARSED = "poseidon.body";
+  public static final String NDJSON = "application/x-ndjson";
+
+  /** One line of an NDJSON body: its 0-based line number, its value, or why it is not JSON. */
+  public record Line(int index, Object value, String problem) {}
+
+  /** An NDJSON body: its non-blank lines, in order. */
+  public record NdJson(List<Line> lines) {}
 
   private static final JsonMapper STRICT = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -39,10 +51,13 @@ public final class Bodies {
       return;
     }
     String contentType = ctx.request().getHeader("Content-Type");
+    if (isNdJson(contentType)) {
+      ctx.put(PARSED, ndjson(body));
+      ctx.next();
+      return;
+    }
     if (!isJson(contentType)) {
-      ApiError.send(ctx, 415, "unsupported_media_type", "the request body must be sent as application/json, not "
-          + (contentType == null ? "without a Content-Type" : contentType),
-          List.of(new FieldError("Content-Type", "must be application/json")));
+      unsupported(ctx, contentType, "application/json");
       return;
     }
     try {
@@ -56,6 +71,47 @@ public final class Bodies {
       ApiError.send(ctx, 400, "invalid_json", "the request body cannot be read", List.of(new FieldError("body",
           String.valueOf(e.getMessage()))));
     }
+  }
+
+  /** 415: the body's media type is not one the operation takes. */
+  static void unsupported(RoutingContext ctx, String contentType, String accepted) {
+    ApiError.send(ctx, 415, "unsupported_media_type", "the request body must be sent as " + accepted + ", not "
+        + (contentType == null ? "without a Content-Type" : contentType),
+        List.of(new FieldError("Content-Type", "must be " + accepted)));
+  }
+
+  private static NdJson ndjson(Buffer body) {
+    String text = body.toString(java.nio.charset.StandardCharsets.UTF_8);
+    List<Line> lines = new java.util.ArrayList<>();
+    int index = 0;
+    int start = 0;
+    while (start <= text.length()) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      String line = text.substring(start, end).strip();
+      if (!line.isEmpty()) {
+        try {
+          lines.add(new Line(index, wrap(STRICT.readValue(line, Object.class)), null));
+        } catch (JsonProcessingException e) {
+          lines.add(new Line(index, null, "is not valid JSON: " + e.getOriginalMessage() + " (column "
+              + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
+        }
+      }
+      index++;
+      start = end + 1;
+    }
+    return new NdJson(List.copyOf(lines));
+  }
+
+  /** The media type of a Content-Type, lower case, without parameters (null without one). */
+  static String mediaType(String contentType) {
+    return contentType == null ? null : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  static boolean isNdJson(String contentType) {
+    return NDJSON.equals(mediaType(contentType));
   }
 
   private static String location(JsonProcessingException e) {

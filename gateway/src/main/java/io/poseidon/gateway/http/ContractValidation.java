@@ -31,7 +31,7 @@ import java.util.Map;
  * validates in microseconds on the event loop. The same schemas and the same transformation of
  * parameter strings (vertx-openapi's transformers) as the router would use.
  */
-final class ContractValidation {
+public final class ContractValidation {
 
   private record CompiledParameter(Parameter parameter, Validator validator, ParameterTransformer transformer) {}
 
@@ -39,8 +39,15 @@ final class ContractValidation {
       Map<String, Validator> bodyByMediaType) {}
 
   private final Map<String, CompiledOperation> operations = new LinkedHashMap<>();
+  private final OpenAPIContract resolved;
 
-  ContractValidation(OpenAPIContract contract) {
+  /**
+   * @param contract the resolved contract (router and validators)
+   * @param source the contract as served: the bodies of media types only the gateway reads (NDJSON)
+   */
+  public ContractValidation(OpenAPIContract contract, ApiContract source) {
+    this.resolved = contract;
+    Map<String, Map<String, String>> extra = source.gatewayMediaTypes();
     ParameterTransformer simple = new SimpleTransformer();
     ParameterTransformer form = new FormTransformer();
     for (Operation operation : contract.operations()) {
@@ -57,9 +64,20 @@ final class ContractValidation {
               contract.getSchemaRepository().validator(media.getValue().getSchema()));
         }
       }
+      extra.getOrDefault(operation.getOperationId(), Map.of()).forEach((type, ref) -> {
+        // the resolved document has every reference inlined: the component is a self-contained schema
+        io.vertx.core.json.JsonObject schema = contract.getRawContract().getJsonObject("components")
+            .getJsonObject("schemas").getJsonObject(ref.substring("#/components/schemas/".length()));
+        bodies.put(type, contract.getSchemaRepository().validator(io.vertx.json.schema.JsonSchema.of(schema)));
+      });
       operations.put(operation.getOperationId(), new CompiledOperation(List.copyOf(parameters),
           body != null && body.isRequired(), Map.copyOf(bodies)));
     }
+  }
+
+  /** The resolved contract the validators come from (the router is built from it too). */
+  OpenAPIContract resolved() {
+    return resolved;
   }
 
   /** The problems of the request for {@code operationId}; empty when it follows the contract. */
@@ -92,7 +110,8 @@ final class ContractValidation {
         errors.addAll(ContractErrors.of(result, p.getName()));
       }
     }
-    if (!operation.bodyByMediaType().isEmpty()) {
+    if (!operation.bodyByMediaType().isEmpty() && !(Bodies.parsed(ctx) instanceof Bodies.NdJson)) {
+      // an NDJSON body is validated by its operation line by line (checkBody): one bad line rejects that line only
       Object body = Bodies.parsed(ctx);
       if (body == null) {
         if (operation.bodyRequired()) {
@@ -111,10 +130,39 @@ final class ContractValidation {
     return errors;
   }
 
-  /** The media types an operation takes a body in (lower case), empty when it takes none. */
-  java.util.Set<String> mediaTypes(String operationId) {
+  /**
+   * Whether {@code operationId} takes a body of {@code contentType}: a JSON type (application/json,
+   * application/*+json) when the contract lists application/json, any other type only when listed.
+   */
+  boolean acceptsMediaType(String operationId, String contentType) {
     CompiledOperation operation = operations.get(operationId);
-    return operation == null ? java.util.Set.of() : operation.bodyByMediaType().keySet();
+    if (operation == null || operation.bodyByMediaType().isEmpty()) {
+      return !Bodies.isNdJson(contentType); // no body declared: a JSON body meets the contract's "no such field"
+    }
+    String type = Bodies.mediaType(contentType);
+    return operation.bodyByMediaType().containsKey(type)
+        || Bodies.isJson(contentType) && operation.bodyByMediaType().containsKey("application/json");
+  }
+
+  /** The media types {@code operationId} takes, as the 415 names them. */
+  String mediaTypes(String operationId) {
+    CompiledOperation operation = operations.get(operationId);
+    return operation == null || operation.bodyByMediaType().isEmpty() ? "application/json"
+        : String.join(" or ", operation.bodyByMediaType().keySet());
+  }
+
+  /**
+   * The problems of {@code value} against the body schema of {@code operationId} for {@code mediaType}
+   * (for a batch operation: one item, e.g. one NDJSON line); empty when it follows the contract.
+   */
+  public List<FieldError> checkBody(String operationId, String mediaType, Object value) {
+    CompiledOperation operation = operations.get(operationId);
+    Validator validator = operation == null ? null : operation.bodyByMediaType().get(mediaType);
+    if (validator == null) {
+      throw new IllegalArgumentException("the contract has no " + mediaType + " body for " + operationId);
+    }
+    OutputUnit result = validator.validate(value);
+    return Boolean.TRUE.equals(result.getValid()) ? List.of() : ContractErrors.of(result, null);
   }
 
   private static Validator bodyValidator(CompiledOperation operation, String contentType) {

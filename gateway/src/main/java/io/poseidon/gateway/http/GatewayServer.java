@@ -61,19 +61,18 @@ public final class GatewayServer {
 
   private GatewayServer() {}
 
-  /** Everything a router is made of; one router per event loop shares it (and the compiled validators). */
-  public record Setup(ApiContract contract, OpenAPIContract resolved, String nodeId, Status status,
-      PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings, ContractValidation validation) {
-
-    public Setup(ApiContract contract, OpenAPIContract resolved, String nodeId, Status status,
-        PrometheusMeterRegistry metrics, int maxBodyBytes, List<Binding> bindings) {
-      this(contract, resolved, nodeId, status, metrics, maxBodyBytes, bindings, new ContractValidation(resolved));
-    }
-  }
+  /**
+   * Everything a router is made of; one router per event loop shares it (and the compiled validators).
+   *
+   * @param nodeRoutes the node's own operations beyond health, readiness, metrics and the contract
+   *     (the generic publish of {@link TopicRoutes})
+   */
+  public record Setup(ApiContract contract, String nodeId, Status status, PrometheusMeterRegistry metrics,
+      int maxBodyBytes, List<Binding> bindings, ServiceRoutes nodeRoutes, ContractValidation validation) {}
 
   public static Router router(Vertx vertx, Setup setup) {
     ApiContract contract = setup.contract();
-    RouterBuilder builder = RouterBuilder.create(vertx, setup.resolved(), RequestExtractor.withBodyHandler());
+    RouterBuilder builder = RouterBuilder.create(vertx, setup.validation().resolved(), RequestExtractor.withBodyHandler());
     // platform handlers first (Vert.x Web runs them before a body is read): ids, metrics, method checks
     builder.rootHandler(platform(RequestIds::assign));
     builder.rootHandler(platform(ctx -> HttpMetrics.time(ctx, setup.metrics())));
@@ -92,6 +91,11 @@ public final class GatewayServer {
       }
       route.setDoValidation(false); // the compiled validators below do it, on the event loop
       route.addHandler(ctx -> {
+        String contentType = ctx.request().getHeader("Content-Type");
+        if (Bodies.parsed(ctx) != null && !setup.validation().acceptsMediaType(operationId, contentType)) {
+          Bodies.unsupported(ctx, contentType, setup.validation().mediaTypes(operationId));
+          return;
+        }
         List<FieldError> errors = setup.validation().check(ctx, operationId);
         if (errors.isEmpty()) {
           ctx.next();
@@ -103,6 +107,7 @@ public final class GatewayServer {
       route.addHandler(handler);
     };
     bindNodeOperations(operations, setup);
+    setup.nodeRoutes().bind(operations);
     for (Binding binding : setup.bindings()) {
       if (binding.routes() != null) {
         binding.routes().bind(operations);

@@ -71,6 +71,26 @@ public final class QueryForwarder {
             "node " + owner.host() + ":" + owner.port() + " owning this key did not answer: " + err.getMessage()));
   }
 
+  /**
+   * GET {@code uri} from {@code host} as part of a scatter-gather (marked forwarded, so that node answers
+   * from its own stores): the JSON body of a 200, else a failed future naming the status.
+   */
+  public io.vertx.core.Future<io.vertx.core.json.JsonObject> fetch(RoutingContext ctx, HostInfo host, String uri) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(io.vertx.core.http.HttpMethod.GET)
+        .setHost(host.host())
+        .setPort(host.port())
+        .setURI(uri)
+        .setTimeout(5_000)
+        .putHeader(FORWARDED_BY, nodeId)
+        .putHeader(RequestIds.HEADER, RequestIds.of(ctx));
+    return client.request(options)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200
+            ? io.vertx.core.Future.succeededFuture(b.toJsonObject())
+            : io.vertx.core.Future.failedFuture(host.host() + ":" + host.port() + " answered " + resp.statusCode())));
+  }
+
   private static Void relay(RoutingContext ctx, HttpClientResponse resp, Buffer body) {
     ctx.response().setStatusCode(resp.statusCode());
     for (String header : RELAYED_HEADERS) {

@@ -54,18 +54,45 @@ public final class Responses {
             .put("type", meta.getType())
             .put("position", new JsonObject()
                 .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset())))))
-        .onFailure(err -> {
-          if (causedBy(err, RecordTooLargeException.class)) {
-            ApiError.send(ctx, 413, "event_too_large", "the event is larger than Kafka accepts ("
-                + err.getMessage() + "); send less", List.of(new FieldError("body", "too large as an event")));
-            return;
-          }
-          if (!(err instanceof OffLoop.OverloadedException)) {
-            log.warn("Could not produce {} {}: {}", meta.getType(), meta.getEventId(), err.toString());
-          }
-          unavailable(ctx, err instanceof OffLoop.OverloadedException ? "overloaded" : "kafka_unavailable",
-              "the event could not be written to Kafka: " + err.getMessage());
-        });
+        .onFailure(err -> notWritten(ctx, meta.getType() + " " + meta.getEventId(), err, "the event could not"));
+  }
+
+  /**
+   * 202 with {@code body} once Kafka acknowledged every record of a batch. When some were not written:
+   * 413 or 503 as for one event, naming how many of them were; retrying the batch is safe for records a
+   * consumer de-duplicates (tide: those with an id).
+   */
+  public void acceptedAll(RoutingContext ctx, String what, List<Future<RecordMetadata>> sent, JsonObject body) {
+    Future.join(sent).onComplete(done -> {
+      Throwable first = null;
+      int written = 0;
+      for (Future<RecordMetadata> f : sent) {
+        if (f.succeeded()) {
+          written++;
+        } else if (first == null) {
+          first = f.cause();
+        }
+      }
+      if (first == null) {
+        json(ctx, 202, body);
+      } else {
+        notWritten(ctx, (sent.size() - written) + " " + what, first, written + " of " + sent.size() + " " + what
+            + " were written; the others could not");
+      }
+    });
+  }
+
+  private static void notWritten(RoutingContext ctx, String what, Throwable err, String prefix) {
+    if (causedBy(err, RecordTooLargeException.class)) {
+      ApiError.send(ctx, 413, "event_too_large", prefix + " be written: larger than Kafka accepts ("
+          + err.getMessage() + "); send less", List.of(new FieldError("body", "too large as an event")));
+      return;
+    }
+    if (!(err instanceof OffLoop.OverloadedException)) {
+      log.warn("Could not produce {}: {}", what, err.toString());
+    }
+    unavailable(ctx, err instanceof OffLoop.OverloadedException ? "overloaded" : "kafka_unavailable",
+        prefix + " be written to Kafka: " + err.getMessage());
   }
 
   /** Answers a query: its read and rendering run off the event loop. */
@@ -106,6 +133,67 @@ public final class Responses {
         answer(ctx, new Answer(result, null));
       }
     }).onFailure(err -> failed(ctx, err));
+  }
+
+  /**
+   * Scatter-gather over the nodes that hold parts of a store (counters partitioned like their topic):
+   * this node's part from {@code local}, every other node's from {@code uri} on it (which answers its
+   * own part only), then {@code combine} of the parts that came. The answer names the nodes that did not
+   * answer in {@code unreachable}: a dashboard shows what there is rather than nothing.
+   */
+  public <T> void gather(RoutingContext ctx, Callable<QueryResult<T>> local, Function<T, JsonObject> render,
+      List<org.apache.kafka.streams.state.HostInfo> others, String uri, Function<List<JsonObject>, JsonObject> combine) {
+    queries.submit(() -> {
+      QueryResult<T> result = local.call();
+      if (result instanceof QueryResult.Local<T> mine) {
+        return render.apply(mine.value());
+      }
+      throw new RouteContext.NotReadyException(result instanceof QueryResult.Unavailable<T> u ? u.reason()
+          : "this node's part is not local");
+    }).onSuccess(mine -> {
+      List<Future<JsonObject>> parts = new java.util.ArrayList<>();
+      others.forEach(host -> parts.add(forwarder.fetch(ctx, host, uri)));
+      Future.join(parts).onComplete(done -> {
+        List<JsonObject> answered = new java.util.ArrayList<>();
+        answered.add(mine);
+        io.vertx.core.json.JsonArray unreachable = new io.vertx.core.json.JsonArray();
+        for (int i = 0; i < parts.size(); i++) {
+          if (parts.get(i).succeeded()) {
+            answered.add(parts.get(i).result());
+          } else {
+            unreachable.add(others.get(i).host() + ":" + others.get(i).port());
+          }
+        }
+        json(ctx, 200, combine.apply(answered).put("nodes", answered.size()).put("unreachable", unreachable)
+            .put("servedBy", nodeId));
+      });
+    }).onFailure(err -> failed(ctx, err));
+  }
+
+  /**
+   * Completes with true once {@code check} holds (read off the event loop, every 25 ms), or with false
+   * after {@code timeout}: for a command whose effect the caller wants to see before the answer (a rule
+   * that routes the next record).
+   */
+  public Future<Boolean> until(Callable<Boolean> check, java.time.Duration timeout) {
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    io.vertx.core.Promise<Boolean> promise = io.vertx.core.Promise.promise();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    poll(context, check, deadline, promise);
+    return promise.future();
+  }
+
+  private void poll(io.vertx.core.Context context, Callable<Boolean> check, long deadline,
+      io.vertx.core.Promise<Boolean> promise) {
+    queries.submit(check).onComplete(done -> {
+      if (done.succeeded() && Boolean.TRUE.equals(done.result())) {
+        promise.complete(true);
+      } else if (System.nanoTime() > deadline) {
+        promise.complete(false);
+      } else {
+        context.owner().setTimer(25, t -> poll(context, check, deadline, promise));
+      }
+    });
   }
 
   /** A query's result, rendered when local (on the worker). */

@@ -14,7 +14,9 @@ import io.poseidon.gateway.http.GatewayServer;
 import io.poseidon.gateway.http.OffLoop;
 import io.poseidon.gateway.http.QueryForwarder;
 import io.poseidon.gateway.http.Responses;
+import io.poseidon.gateway.http.ContractValidation;
 import io.poseidon.gateway.http.RouteContext;
+import io.poseidon.gateway.http.TopicRoutes;
 import io.poseidon.topology.catalog.TopicProvisioner;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.ConfigSource;
@@ -188,16 +190,18 @@ public final class Node implements AutoCloseable {
     ApiContract contract = Services.contract();
     OpenAPIContract resolved = await(contract.resolve(vertx), "resolve the OpenAPI contract");
     Responses responses = new Responses(config.nodeId(), forwarder, queryPool);
+    ContractValidation validation = new ContractValidation(resolved, contract);
     Set<String> runningNames = new LinkedHashSet<>();
     running.forEach(s -> runningNames.add(s.name()));
     List<GatewayServer.Binding> bindings = new ArrayList<>();
     for (GatewayService<?> service : Services.ALL) {
       if (service.routes() != null) {
-        bindings.add(binding(service, runningNames.contains(service.name()), responses, context));
+        bindings.add(binding(service, runningNames.contains(service.name()), responses, context, validation));
       }
     }
-    GatewayServer.Setup setup = new GatewayServer.Setup(contract, resolved, config.nodeId(), status(), metrics,
-        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings);
+    GatewayServer.Setup setup = new GatewayServer.Setup(contract, config.nodeId(), status(), metrics,
+        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings,
+        new TopicRoutes(publisher, responses, Services.catalog(), context.clock()), validation);
     try {
       httpPort = deployServers(setup, resolvePort(config.httpHost(), config.httpPort()), config.httpEventLoops());
     } catch (RuntimeException e) {
@@ -209,11 +213,11 @@ public final class Node implements AutoCloseable {
   }
 
   private <Q> GatewayServer.Binding binding(GatewayService<Q> service, boolean running, Responses responses,
-      ServiceContext context) {
+      ServiceContext context, ContractValidation validation) {
     QueryHolder<Q> holder = new QueryHolder<>(service.name());
     queryHolders.put(service.name(), holder);
-    return service.binding(new RouteContext<>(publisher, responses, holder::get, context.config(), context.clock()),
-        running);
+    return service.binding(new RouteContext<>(publisher, responses, holder::get, context.config(), context.clock(),
+        validation), running);
   }
 
   /**

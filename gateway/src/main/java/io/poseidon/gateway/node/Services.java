@@ -4,12 +4,14 @@ import io.poseidon.gateway.http.ApiContract;
 import io.poseidon.gateway.http.DepthsRoutes;
 import io.poseidon.gateway.http.HarborRoutes;
 import io.poseidon.gateway.http.PipelineRoutes;
+import io.poseidon.gateway.http.TideRoutes;
 import io.poseidon.gateway.http.WorkflowRoutes;
 import io.poseidon.processors.current.CurrentModule;
 import io.poseidon.processors.depths.DepthsModule;
 import io.poseidon.processors.forge.ForgeModule;
 import io.poseidon.processors.harbor.HarborModule;
 import io.poseidon.processors.sim.SimModule;
+import io.poseidon.processors.tide.TideModule;
 import io.poseidon.topology.catalog.TopicCatalog;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.service.ServiceModule;
@@ -28,6 +30,7 @@ public final class Services {
   /** Every service this build has, in the order the docs list them. */
   public static final List<GatewayService<?>> ALL = List.of(
       GatewayService.of(new DepthsModule(), DepthsRoutes::new),
+      GatewayService.of(new TideModule(), TideRoutes::new),
       GatewayService.of(new CurrentModule(), WorkflowRoutes::new),
       GatewayService.of(new ForgeModule(), PipelineRoutes::new),
       GatewayService.of(new HarborModule(), HarborRoutes::new),

@@ -82,10 +82,11 @@ final class GatewayFixture implements AutoCloseable {
   /** Starts the server; until {@link #servicesStarted(boolean)} says otherwise the services run. */
   GatewayFixture start() throws Exception {
     Responses responses = new Responses(nodeId, forwarder, queryPool);
+    ContractValidation validation = new ContractValidation(await(contract.resolve(vertx)), contract);
     List<GatewayServer.Binding> bindings = new ArrayList<>();
     for (GatewayService<?> service : Services.ALL) {
       if (service.routes() != null) {
-        bindings.add(binding(service, responses));
+        bindings.add(binding(service, responses, validation));
       }
     }
     GatewayServer.Status status = new GatewayServer.Status() {
@@ -104,8 +105,9 @@ final class GatewayFixture implements AutoCloseable {
         return false;
       }
     };
-    GatewayServer.Setup setup = new GatewayServer.Setup(contract, await(contract.resolve(vertx)), nodeId, status,
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), MAX_BODY_BYTES, bindings);
+    GatewayServer.Setup setup = new GatewayServer.Setup(contract, nodeId, status,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), MAX_BODY_BYTES, bindings,
+        new TopicRoutes(publisher, responses, Services.catalog(), clock), validation);
     Router router = GatewayServer.router(vertx, setup);
     router.route().order(-1).handler(ctx -> {
       ctx.addEndHandler(done -> contract.operationOf(ctx.request().method().name(), ctx.request().path())
@@ -117,7 +119,8 @@ final class GatewayFixture implements AutoCloseable {
     return this;
   }
 
-  private <Q> GatewayServer.Binding binding(GatewayService<Q> service, Responses responses) {
+  private <Q> GatewayServer.Binding binding(GatewayService<Q> service, Responses responses,
+      ContractValidation validation) {
     ServiceContext context = new ServiceContext(null, ConfigSource.of(Map.of()), clock);
     StoreQueries stores = new StoreQueries(streams, streams.self());
     Q queries = service.module().queries(stores, context);
@@ -126,7 +129,7 @@ final class GatewayFixture implements AutoCloseable {
         throw new RouteContext.NotReadyException(service.name() + " is starting");
       }
       return queries;
-    }, context.config(), clock), true);
+    }, context.config(), clock, validation), true);
   }
 
   void servicesStarted(boolean started) {

@@ -34,6 +34,8 @@ public final class SimConfig extends AbstractConfig {
   public static final String COVERAGE = "sim.coverage";
   public static final String CRITICAL_VULNERABILITIES = "sim.critical.vulnerabilities";
   public static final String STAGE_FAILURES = "sim.stage.failures";
+  public static final String TELEMETRY_SERVICES = "sim.telemetry.services";
+  public static final String TELEMETRY_INTERVAL_MS = "sim.telemetry.interval.ms";
 
   public static final ConfigDef CONFIG = new ConfigDef()
       .define(AGENT_ID, Type.STRING, "sim-agent-1", Importance.LOW,
@@ -64,7 +66,12 @@ public final class SimConfig extends AbstractConfig {
           "Critical vulnerabilities the simulated runner reports for the security stage (forge's "
               + "vulnerability gate reads it).")
       .define(STAGE_FAILURES, Type.LIST, List.of(), Importance.MEDIUM,
-          "service@stage pairs where every run of the stage fails (not retryable), e.g. checkout@build.");
+          "service@stage pairs where every run of the stage fails (not retryable), e.g. checkout@build.")
+      .define(TELEMETRY_SERVICES, Type.LIST, List.of("checkout", "payments", "search"), Importance.MEDIUM,
+          "Services the simulator sends raw logs and metric batches for, through tide.ingest (what a log "
+              + "shipper and a metrics agent on their hosts would send).")
+      .define(TELEMETRY_INTERVAL_MS, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
+          "How often each simulated service sends a metric batch and a few logs; 0 sends nothing.");
 
   public SimConfig(ConfigSource source) {
     super(CONFIG, source.values(), false);
@@ -124,6 +131,14 @@ public final class SimConfig extends AbstractConfig {
 
   public Set<String> stageFailures() {
     return Set.copyOf(getList(STAGE_FAILURES));
+  }
+
+  public List<String> telemetryServices() {
+    return List.copyOf(getList(TELEMETRY_SERVICES));
+  }
+
+  public Duration telemetryInterval() {
+    return Duration.ofMillis(getLong(TELEMETRY_INTERVAL_MS));
   }
 
   public Duration timerScanInterval() {

@@ -3,6 +3,7 @@ package io.poseidon.processors.sim;
 import io.poseidon.processors.forge.ForgeTopics;
 import io.poseidon.processors.harbor.HarborTopics;
 import io.poseidon.processors.lighthouse.LighthouseTopics;
+import io.poseidon.processors.tide.TideTopics;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.topology.service.ServiceModule;
@@ -14,7 +15,8 @@ import org.apache.kafka.streams.Topology;
 
 /**
  * sim — the simulated participants that make a local stack come alive: a deploy agent (answers
- * harbor's step commands, reports health) and a CI runner (answers forge's stage commands). A
+ * harbor's step commands, reports health), a CI runner (answers forge's stage commands) and the
+ * simulated services' raw logs and metrics (to tide.ingest). A
  * simulator: a node runs it only with {@code node.allow-simulators=true} (./poseidon dev sets it).
  */
 public final class SimModule implements ServiceModule<Void> {
@@ -28,7 +30,7 @@ public final class SimModule implements ServiceModule<Void> {
 
   @Override
   public String description() {
-    return "simulated deploy agent and CI runner";
+    return "simulated deploy agent, CI runner and services' telemetry";
   }
 
   @Override
@@ -49,7 +51,7 @@ public final class SimModule implements ServiceModule<Void> {
   @Override
   public List<TopicSpec> usedTopics() {
     return List.of(HarborTopics.AGENT_COMMANDS, HarborTopics.AGENT_RESULTS, LighthouseTopics.SERVICE_HEALTH,
-        ForgeTopics.STAGE_COMMANDS, ForgeTopics.STAGE_RESULTS);
+        ForgeTopics.STAGE_COMMANDS, ForgeTopics.STAGE_RESULTS, TideTopics.INGEST);
   }
 
   @Override

@@ -8,6 +8,8 @@ import io.poseidon.schemas.forge.StageResult;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
 import io.poseidon.schemas.lighthouse.HealthEvent;
+import io.poseidon.schemas.tide.IngestEvent;
+import io.poseidon.processors.tide.TideTopics;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -26,7 +28,10 @@ import org.apache.kafka.streams.state.Stores;
  *       reports the service's health in that environment on {@code lighthouse.service-health};</li>
  *   <li>the CI runner ({@code sim-ci-runner}): it reads {@code forge.stage-commands}, takes its time,
  *       and answers each {@code RunStage} on {@code forge.stage-results} with the metrics forge's
- *       quality gates read; a {@code CancelStage} stops a stage, which is then never answered.</li>
+ *       quality gates read; a {@code CancelStage} stops a stage, which is then never answered;</li>
+ *   <li>the services' telemetry ({@code sim-telemetry}, beside the agent): raw logs and metric
+ *       batches of the simulated services on {@code tide.ingest}, every few seconds
+ *       ({@link SimulatedTelemetry}).</li>
  * </ul>
  * Where they fail and what they report is configured ({@link SimConfig}), so a local stack and the
  * tests can show every saga path.
@@ -44,6 +49,8 @@ public final class SimTopology {
   public static final String STAGE_RESULTS_SINK = "sim-stage-results-sink";
   public static final String RUNNER_PENDING_STORE = "sim-runner-pending-store";
   public static final String RUNNER_TIMER_STORE = "sim-runner-timer-store";
+  public static final String TELEMETRY = "sim-telemetry";
+  public static final String TELEMETRY_SINK = "sim-telemetry-sink";
 
   private SimTopology() {}
 
@@ -61,6 +68,9 @@ public final class SimTopology {
         serdes.valueSerde(AgentResult.class).serializer(), AGENT);
     topology.addSink(HEALTH_SINK, LighthouseTopics.SERVICE_HEALTH.name(), keys.serializer(),
         serdes.valueSerde(HealthEvent.class).serializer(), AGENT);
+    topology.addProcessor(TELEMETRY, () -> new SimulatedTelemetry(config, clock, random), COMMANDS_SOURCE);
+    topology.addSink(TELEMETRY_SINK, TideTopics.INGEST.name(), keys.serializer(),
+        serdes.valueSerde(IngestEvent.class).serializer(), TELEMETRY);
 
     Serde<StageCommand> stageCommands = serdes.valueSerde(StageCommand.class);
     topology.addSource(STAGE_COMMANDS_SOURCE, keys.deserializer(), stageCommands.deserializer(),

@@ -4,6 +4,15 @@ import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.processors.lighthouse.LighthouseTopics;
 import io.poseidon.processors.forge.ForgeTopics;
 import io.poseidon.processors.harbor.HarborTopics;
+import io.poseidon.processors.tide.TideConfig;
+import io.poseidon.processors.tide.TideModule;
+import io.poseidon.processors.tide.TideTopics;
+import io.poseidon.processors.tide.TideTopology;
+import io.poseidon.schemas.lighthouse.LogEvent;
+import io.poseidon.schemas.lighthouse.MetricEvent;
+import io.poseidon.schemas.tide.IngestEvent;
+import io.poseidon.schemas.tide.IngestKind;
+import io.poseidon.schemas.tide.RawEnvelope;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -278,6 +287,47 @@ class SimTopologyTest {
   private AgentCommand deploy(String service, String env, int attempt) {
     return new AgentCommand(EventMetas.first("harbor.DeployToEnvironment", "harbor", "harbor", null, clock),
         new DeployToEnvironment("d-1", service, env, "1.4.2", null, DeploymentStrategy.ROLLING, Map.of(), attempt));
+  }
+
+  @Test
+  void shouldSendEverySimulatedServicesLogsAndMetricsThroughTideIngestAndTideRoutesThem() {
+    start(Map.of(SimConfig.TELEMETRY_INTERVAL_MS, "1000", SimConfig.TELEMETRY_SERVICES, "checkout,payments"), 0.9);
+    TestOutputTopic<String, IngestEvent> ingest = harness.output(TideTopics.INGEST, IngestEvent.class);
+    advance(Duration.ofMillis(1100));
+
+    List<org.apache.kafka.streams.test.TestRecord<String, IngestEvent>> sent = ingest.readRecordsToList();
+    // per service: one metric batch and 1 + (int) (0.9 * 3) = 3 logs
+    assertEquals(8, sent.size());
+    for (String service : List.of("checkout", "payments")) {
+      List<RawEnvelope> mine = sent.stream().map(r -> (RawEnvelope) r.value().getPayload())
+          .filter(r -> service.equals(r.getAttributes().get("service"))).toList();
+      assertEquals(1, mine.stream().filter(r -> r.getKind() == IngestKind.METRIC).count());
+      assertEquals(3, mine.stream().filter(r -> r.getKind() == IngestKind.LOG).count());
+      assertTrue(mine.stream().allMatch(r -> r.getId() != null && (service + "-1").equals(r.getAttributes().get("instance"))));
+    }
+    sent.forEach(r -> assertEquals(TideTopics.ingestKey((RawEnvelope) r.value().getPayload()), r.key()));
+
+    advance(Duration.ofMillis(1000));
+    assertEquals(8, ingest.readRecordsToList().size(), "every interval again");
+
+    // what sim sends is what tide takes: routed to typed topics, nothing dead-lettered
+    MutableClock tideClock = new MutableClock(T0);
+    try (TopologyHarness tide = new TopologyHarness(TideModule.NAME,
+        () -> TideTopology.build(serdes, TideConfig.defaults(), tideClock), tideClock)) {
+      TestInputTopic<String, IngestEvent> in = tide.input(TideTopics.INGEST, IngestEvent.class);
+      sent.forEach(r -> in.pipeInput(r.key(), r.value()));
+      assertEquals(2, tide.output(LighthouseTopics.METRICS, MetricEvent.class).readValuesToList().size());
+      assertEquals(6, tide.output(LighthouseTopics.LOGS, LogEvent.class).readValuesToList().size());
+      assertTrue(tide.deadLetters().isEmpty());
+    }
+  }
+
+  @Test
+  void shouldSendNoTelemetryWhenItsIntervalIsZero() {
+    start(Map.of(SimConfig.TELEMETRY_INTERVAL_MS, "0"), 0.9);
+    TestOutputTopic<String, IngestEvent> ingest = harness.output(TideTopics.INGEST, IngestEvent.class);
+    advance(Duration.ofSeconds(10));
+    assertTrue(ingest.isEmpty());
   }
 
   private void advance(Duration d) {

@@ -4,6 +4,7 @@ import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,9 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * A service's topology in TopologyTestDriver, the way every topology test sets it up: the topology the
@@ -118,14 +121,28 @@ public final class TopologyHarness implements AutoCloseable {
    */
   public void restart(String... stores) {
     Map<String, List<KeyValue<String, Object>>> saved = new LinkedHashMap<>();
+    Map<String, List<KeyValue<Windowed<String>, Object>>> savedWindows = new LinkedHashMap<>();
     for (String store : stores) {
-      saved.put(store, entries(store));
+      if (driver.getWindowStore(store) != null) {
+        List<KeyValue<Windowed<String>, Object>> windows = new ArrayList<>();
+        WindowStore<String, Object> ws = driver.getWindowStore(store);
+        try (KeyValueIterator<Windowed<String>, Object> it = ws.fetchAll(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
+          it.forEachRemaining(windows::add);
+        }
+        savedWindows.put(store, windows);
+      } else {
+        saved.put(store, entries(store));
+      }
     }
     driver.close();
     driver = newDriver();
     saved.forEach((store, entries) -> {
       KeyValueStore<String, Object> kv = driver.getKeyValueStore(store);
       entries.forEach(e -> kv.put(e.key, e.value));
+    });
+    savedWindows.forEach((store, entries) -> {
+      WindowStore<String, Object> ws = driver.getWindowStore(store);
+      entries.forEach(e -> ws.put(e.key.key(), e.value, e.key.window().start()));
     });
   }
 

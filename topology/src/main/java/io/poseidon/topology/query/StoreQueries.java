@@ -3,6 +3,11 @@ package io.poseidon.topology.query;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -62,6 +67,59 @@ public final class StoreQueries {
         return drain(it, limit);
       }
     });
+  }
+
+  /** Every entry of a global store (the same on every node: always answered here). */
+  public <V> QueryResult<List<KeyValue<String, V>>> globalAll(String store, int limit) {
+    try {
+      ReadOnlyKeyValueStore<String, V> kv = streams.globalKeyValueStore(store);
+      try (KeyValueIterator<String, V> it = kv.all()) {
+        return new QueryResult.Local<>(drain(it, limit), -1);
+      }
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
+    }
+  }
+
+  /** One entry of a global store. */
+  public <V> QueryResult<Optional<V>> globalGet(String store, String key) {
+    try {
+      ReadOnlyKeyValueStore<String, V> kv = streams.globalKeyValueStore(store);
+      return new QueryResult.Local<>(Optional.ofNullable(kv.get(key)), -1);
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Sums, per key, the windows of {@code store} starting in [{@code from}, {@code to}] over this node's
+   * partitions (a gateway adds up the nodes of {@link #hostsOf}).
+   */
+  public QueryResult<Map<String, Long>> localWindowSums(String store, Instant from, Instant to) {
+    try {
+      ReadOnlyWindowStore<String, Long> windows = streams.windowStore(store);
+      Map<String, Long> sums = new TreeMap<>();
+      try (KeyValueIterator<Windowed<String>, Long> it = windows.fetchAll(from, to)) {
+        it.forEachRemaining(kv -> sums.merge(kv.key.key(), kv.value, Long::sum));
+      }
+      return new QueryResult.Local<>(sums, -1);
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
+    }
+  }
+
+  /** The nodes hosting partitions of {@code store}, this one included. */
+  public List<HostInfo> hostsOf(String store) {
+    try {
+      return streams.hostsOf(store);
+    } catch (IllegalStateException e) {
+      return List.of(self);
+    }
+  }
+
+  /** This node. */
+  public HostInfo self() {
+    return self;
   }
 
   private interface LocalQuery<T> {

@@ -5,7 +5,11 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.StreamsMetadata;
+import java.util.List;
 
 /**
  * What {@link StoreQueries} needs from a Kafka Streams client: which host owns a key of a store, and
@@ -23,6 +27,15 @@ public interface StreamsView {
   /** The local key-value store of {@code partition}; may throw InvalidStateStoreException while it migrates. */
   <V> ReadOnlyKeyValueStore<String, V> keyValueStore(String store, int partition);
 
+  /** A global store (the same on every node). */
+  <V> ReadOnlyKeyValueStore<String, V> globalKeyValueStore(String store);
+
+  /** A window store over all of this node's partitions. */
+  <V> ReadOnlyWindowStore<String, V> windowStore(String store);
+
+  /** Every node ({@code application.server}) that hosts a partition of {@code store}, this one included. */
+  List<HostInfo> hostsOf(String store);
+
   static StreamsView of(KafkaStreams streams) {
     StringSerializer keys = new StringSerializer();
     return new StreamsView() {
@@ -35,6 +48,23 @@ public interface StreamsView {
       public <V> ReadOnlyKeyValueStore<String, V> keyValueStore(String store, int partition) {
         return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
             store, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+      }
+
+      @Override
+      public <V> ReadOnlyKeyValueStore<String, V> globalKeyValueStore(String store) {
+        return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.keyValueStore()));
+      }
+
+      @Override
+      public <V> ReadOnlyWindowStore<String, V> windowStore(String store) {
+        return streams.store(StoreQueryParameters.<ReadOnlyWindowStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.windowStore()));
+      }
+
+      @Override
+      public List<HostInfo> hostsOf(String store) {
+        return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo).toList();
       }
     };
   }

@@ -105,6 +105,21 @@ public final class FakeStreams implements StreamsView {
     };
   }
 
+  @Override
+  public <V> ReadOnlyKeyValueStore<String, V> globalKeyValueStore(String store) {
+    return keyValueStore(store, 0);
+  }
+
+  @Override
+  public <V> org.apache.kafka.streams.state.ReadOnlyWindowStore<String, V> windowStore(String store) {
+    throw new UnsupportedOperationException("FakeStreams has no window stores");
+  }
+
+  @Override
+  public java.util.List<HostInfo> hostsOf(String store) {
+    return mode == Mode.REMOTE ? java.util.List.of(self, remoteOwner) : java.util.List.of(self);
+  }
+
   private static <V> KeyValueIterator<String, V> iterator(NavigableMap<String, V> map) {
     Iterator<Map.Entry<String, V>> it = new TreeMap<>(map).entrySet().iterator();
     return new KeyValueIterator<>() {
