@@ -101,6 +101,7 @@ public final class ClientCommands {
     @Override
     public Integer call() throws Exception {
       startNanos = System.nanoTime();
+      lastProgress = startNanos; // the first progress line after a second: a short run shows the summary only
       try (BufferedReader in = input()) {
         send(in);
       } catch (java.nio.file.NoSuchFileException e) {

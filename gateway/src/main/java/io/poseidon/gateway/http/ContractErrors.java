@@ -75,6 +75,9 @@ final class ContractErrors {
     if (error.contains("does not match additional properties schema")) {
       return NOT_A_FIELD;
     }
+    if (error.startsWith("Instance does not match any of ")) {
+      return "must be one of " + error.substring("Instance does not match any of ".length()).replace("\"", "");
+    }
     Matcher type = TYPE.matcher(error);
     if (type.find()) {
       String expected = type.group(2);

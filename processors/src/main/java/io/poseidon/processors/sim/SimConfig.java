@@ -67,7 +67,7 @@ public final class SimConfig extends AbstractConfig {
               + "vulnerability gate reads it).")
       .define(STAGE_FAILURES, Type.LIST, List.of(), Importance.MEDIUM,
           "service@stage pairs where every run of the stage fails (not retryable), e.g. checkout@build.")
-      .define(TELEMETRY_SERVICES, Type.LIST, List.of("checkout", "payments", "search"), Importance.MEDIUM,
+      .define(TELEMETRY_SERVICES, Type.LIST, List.of("storefront", "cart", "search-api"), Importance.MEDIUM,
           "Services the simulator sends raw logs and metric batches for, through tide.ingest (what a log "
               + "shipper and a metrics agent on their hosts would send).")
       .define(TELEMETRY_INTERVAL_MS, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
