@@ -144,8 +144,11 @@ final class JfrProfile {
   /** The component a thread belongs to, by its name (Vert.x event loops: by what their stack serves). */
   static String threadGroup(RecordedThread thread, List<RecordedFrame> frames) {
     String name = thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
-    if (name.contains("poseidon-depths") || name.contains("StreamThread")) {
+    if (name.contains("poseidon-depths")) {
       return "depths topology (stream thread, its producer and consumer)";
+    }
+    if (name.contains("StreamThread") || name.contains("GlobalStreamThread")) {
+      return "Kafka Streams topology (stream and global threads, their producer and consumer)";
     }
     if (name.startsWith("gateway-producer") || name.contains("poseidon-gateway")) {
       return "gateway producer (hand-off, serialization, producer I/O)";
