@@ -93,6 +93,7 @@ public final class TideBenchmark {
   private final Path workDir;
   private final StringBuilder report = new StringBuilder();
   private JfrProfile.Summary profile;
+  private JfrProfile.Summary endpointProfile;
 
   private TideBenchmark(Map<String, String> options, LocalStack stack, Admin admin, Path workDir) {
     this.options = options;
@@ -105,12 +106,13 @@ public final class TideBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>(Map.of("records", "200000", "runs", "2", "saturate", "20",
         "saturation-seconds", "8", "out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results",
-        "jfr", "true", "connections", "16"));
+        "jfr", "true", "connections", "16", "parts", "all", "p99-limit-ms", "250"));
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: TideBenchmark [--records N] [--runs N] [--saturate BATCHES_PER_S] "
-            + "[--saturation-seconds S] [--connections N] [--jfr true|false] [--out DIR]");
+            + "[--saturation-seconds S] [--connections N] [--jfr true|false] [--parts all|topology|ingest] "
+            + "[--p99-limit-ms MS] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -137,6 +139,7 @@ public final class TideBenchmark {
   private String run(ZonedDateTime started) throws Exception {
     long begin = System.nanoTime();
     long registryPid = stack.registry().pid();
+    Files.createDirectories(Path.of(options.get("out")));
     jdk.jfr.Recording warmUp = Boolean.parseBoolean(options.get("jfr")) ? JfrProfile.warmUp() : null;
     List<TopicSpec> topics = new ArrayList<>(new TideModule().topics());
     topics.add(PASSTHROUGH_OUT);
@@ -152,7 +155,7 @@ public final class TideBenchmark {
     int runs = Integer.parseInt(options.get("runs"));
     List<Run> passthrough = new ArrayList<>();
     List<Run> tide = new ArrayList<>();
-    for (int i = 1; i <= runs; i++) {
+    for (int i = 1; i <= runs && !options.get("parts").equals("ingest"); i++) {
       passthrough.add(runTopology("passthrough", i, records, registryPid, null));
       jdk.jfr.Recording recording = warmUp != null && i == runs ? JfrProfile.start() : null;
       tide.add(runTopology("tide", i, records, registryPid, recording));
@@ -162,10 +165,17 @@ public final class TideBenchmark {
     }
 
     // --- 2. ingest endpoint vs raw producer, batches of 100 ---
-    SaturationSearch.Result raw;
-    SaturationSearch.Result endpoint;
+    SaturationSearch.Result raw = new SaturationSearch.Result("raw-producer", List.of(), 0);
+    SaturationSearch.Result endpoint = new SaturationSearch.Result("ingest-endpoint", List.of(), 0);
+    double p99Limit = Double.parseDouble(options.get("p99-limit-ms"));
+    if (options.get("parts").equals("topology")) {
+      return markdown(started, Duration.ofNanos(System.nanoTime() - begin), records, bytes, idle, passthrough, tide, raw,
+          endpoint, p99Limit);
+    }
     Path state = workDir.resolve("node-state");
     Files.createDirectories(state);
+    // the node's tide starts at the end of tide.ingest: part 1's input is not this part's work
+    skipToEnd("poseidon-" + TideModule.NAME, TideTopics.INGEST.name());
     try (Node node = Node.start(ConfigSource.of(Map.of(
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
@@ -180,18 +190,25 @@ public final class TideBenchmark {
       OpenModelLoad load = new OpenModelLoad(new OpenModelLoad.Limits(512, Duration.ofSeconds(10), Duration.ofSeconds(30)));
       int start = Integer.parseInt(options.get("saturate"));
       Duration step = Duration.ofSeconds(Long.parseLong(options.get("saturation-seconds")));
+      jdk.jfr.Recording recording = Boolean.parseBoolean(options.get("jfr")) ? JfrProfile.start() : null;
+      // each step starts with the node's tide caught up: what one step wrote is not the next one's load
+      SaturationSearch.BetweenSteps drain = () -> drain("poseidon-" + TideModule.NAME);
       try (IngestTarget target = new IngestTarget(node.httpPort(), Integer.parseInt(options.get("connections")))) {
         endpoint = SaturationSearch.run("ingest-endpoint", load, target, start, BenchmarkOptions.SATURATION_FACTOR,
-            5_000, BenchmarkOptions.SATURATION_WARMUP, step, BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> -1);
+            5_000, BenchmarkOptions.SATURATION_WARMUP, step, p99Limit, registryPid, drain);
+      }
+      if (recording != null) {
+        endpointProfile = JfrProfile.stop(recording, Path.of(options.get("out")).resolve(
+            java.time.LocalDate.now() + "-tide-ingest-endpoint.jfr"));
       }
       Thread.sleep(3_000);
       try (RawBatchTarget target = new RawBatchTarget(stack.bootstrapServers(), serdes)) {
         raw = SaturationSearch.run("raw-producer", load, target, start, BenchmarkOptions.SATURATION_FACTOR,
-            5_000, BenchmarkOptions.SATURATION_WARMUP, step, BenchmarkOptions.SATURATION_P99_MS, registryPid, () -> -1);
+            5_000, BenchmarkOptions.SATURATION_WARMUP, step, p99Limit, registryPid, drain);
       }
     }
     return markdown(started, Duration.ofNanos(System.nanoTime() - begin), records, bytes, idle, passthrough, tide, raw,
-        endpoint);
+        endpoint, p99Limit);
   }
 
   /** One read of the whole input by one topology. */
@@ -249,6 +266,28 @@ public final class TideBenchmark {
         cpu.jvmCores(), cpu.otherCores());
     Thread.sleep(2_000);
     return new Run(path, index, records, rate, wall, cpu);
+  }
+
+  /** The group's lag on tide.ingest now, after waiting (at most 3 minutes) until it is 0. */
+  private long drain(String group) throws InterruptedException {
+    long lag = ConsumerLag.of(admin, group, TideTopics.INGEST.name());
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (ConsumerLag.of(admin, group, TideTopics.INGEST.name()) != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    return lag;
+  }
+
+  /** Commits {@code group}'s offsets of {@code topic} at its end, before the group's first member starts. */
+  private void skipToEnd(String group, String topic) throws Exception {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < TideTopics.INGEST.partitions(); p++) {
+      latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> at = new HashMap<>();
+    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) ->
+        at.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(info.offset())));
+    admin.alterConsumerGroupOffsets(group, at).all().get(30, TimeUnit.SECONDS);
   }
 
   /** The baseline: the same source and serdes, each record forwarded unchanged. */
@@ -434,7 +473,8 @@ public final class TideBenchmark {
   }
 
   private String markdown(ZonedDateTime started, Duration took, int records, long bytes, CpuUsage idle,
-      List<Run> passthrough, List<Run> tide, SaturationSearch.Result raw, SaturationSearch.Result endpoint) {
+      List<Run> passthrough, List<Run> tide, SaturationSearch.Result raw, SaturationSearch.Result endpoint,
+      double p99Limit) {
     ProcessStats.Machine m = ProcessStats.machine();
     StringBuilder out = new StringBuilder();
     out.append("# tide benchmark: tide vs a raw Kafka Streams passthrough, ingest endpoint vs a raw producer (")
@@ -488,11 +528,14 @@ public final class TideBenchmark {
     out.append("- **ingest endpoint** — `POST /api/v1/ingest` with a JSON array of the same 100 envelopes, on a node "
         + "running tide (which routes everything both paths write, on the same cores); done on the `202`.\n");
     out.append("- Open model (batches due at fixed times, latency from the intended send time, HdrHistogram), rising "
-        + "×1.25 per step until p99 > 50 ms, < 95 % of the target achieved, or a failure.\n\n");
-    out.append(SaturationSearch.markdown(raw, endpoint, BenchmarkOptions.SATURATION_P99_MS)
+        + "×1.25 per step until p99 > ").append((int) p99Limit).append(" ms (`--p99-limit-ms`: a bulk request of 100 "
+        + "records, not an interactive one), < 95 % of the target achieved, or a failure. The node's tide topology "
+        + "routes what both paths write, on the same cores; before each step it has caught up (the lag after a step "
+        + "is in the table).\n\n");
+    out.append(SaturationSearch.markdown(raw, endpoint, p99Limit)
         .replace("## Saturation", "### Steps (rates in batches/s)").replace("raw-kafka", "raw-producer")
         .replace("| poseidon |", "| ingest-endpoint |").replace("ratio poseidon / raw", "ratio endpoint / raw")
-        .replace("req/s", "batches/s").replace("depths lag after", "-"));
+        .replace("req/s", "batches/s").replace("depths lag after", "tide lag after (drained before the next step)"));
     double ingestRatio = raw.saturationRate() == 0 ? Double.NaN : (double) endpoint.saturationRate() / raw.saturationRate();
     out.append("\n**ingest endpoint / raw producer: ").append(String.format(Locale.ROOT, "%,d", endpoint.saturationRate() * BATCH))
         .append(" vs ").append(String.format(Locale.ROOT, "%,d", raw.saturationRate() * BATCH)).append(" records/s = ")
@@ -500,6 +543,9 @@ public final class TideBenchmark {
         .append(ingestRatio >= 0.50 ? "**met**" : "**missed**").append("\n");
     if (profile != null) {
       out.append(JfrProfile.markdown(profile, "last tide run"));
+    }
+    if (endpointProfile != null) {
+      out.append(JfrProfile.markdown(endpointProfile, "the ingest endpoint's saturation search, every step"));
     }
     return out.toString();
   }

@@ -37,7 +37,9 @@ final class ContractErrors {
     // a property whose value fails its schema counts as unevaluated too: its "not a field" echo says nothing
     Set<String> explained = new LinkedHashSet<>();
     errors.stream().filter(error -> !error.message().equals(NOT_A_FIELD)).forEach(error -> explained.add(error.field()));
-    errors.removeIf(error -> error.message().equals(NOT_A_FIELD) && explained.contains(error.field()));
+    // ... and so does a map whose value failed the map's value schema (the error is at the value)
+    errors.removeIf(error -> error.message().equals(NOT_A_FIELD) && (explained.contains(error.field())
+        || explained.stream().anyMatch(field -> field.startsWith(error.field() + "."))));
     return errors;
   }
 

@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -74,6 +75,44 @@ public final class EventPublisher implements AutoCloseable {
     };
     try {
       sender.execute(complete);
+    } catch (RuntimeException e) {
+      promise.fail(e);
+    }
+    return promise.future();
+  }
+
+  /**
+   * Produces a batch in one hand-off to the sender pool (not one per record) and completes once, back on
+   * the caller's context, when every record is acknowledged or failed: each element of the result is
+   * the record's metadata or its error.
+   */
+  public Future<List<Object>> publishAll(TopicSpec topic, List<Map.Entry<String, SpecificRecord>> records) {
+    Context context = Vertx.currentContext();
+    Promise<List<Object>> promise = Promise.promise();
+    Object[] results = new Object[records.size()];
+    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(records.size());
+    Runnable sendAll = () -> {
+      for (int i = 0; i < records.size(); i++) {
+        int index = i;
+        org.apache.kafka.clients.producer.Callback done = (metadata, error) -> {
+          results[index] = error != null ? error : metadata;
+          if (left.decrementAndGet() == 0) {
+            onContext(context, () -> promise.complete(java.util.Arrays.asList(results)));
+          }
+        };
+        try {
+          producer.send(new ProducerRecord<>(topic.name(), records.get(i).getKey(), records.get(i).getValue()), done);
+        } catch (RuntimeException e) {
+          done.onCompletion(null, e);
+        }
+      }
+    };
+    if (records.isEmpty()) {
+      promise.complete(List.of());
+      return promise.future();
+    }
+    try {
+      sender.execute(sendAll);
     } catch (RuntimeException e) {
       promise.fail(e);
     }

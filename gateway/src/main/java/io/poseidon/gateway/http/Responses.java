@@ -58,28 +58,30 @@ public final class Responses {
   }
 
   /**
-   * 202 with {@code body} once Kafka acknowledged every record of a batch. When some were not written:
+   * 202 with {@code body} once Kafka acknowledged every record of a batch ({@link EventPublisher#publishAll}:
+   * each result a record's metadata or its error). When some were not written:
    * 413 or 503 as for one event, naming how many of them were; retrying the batch is safe for records a
    * consumer de-duplicates (tide: those with an id).
    */
-  public void acceptedAll(RoutingContext ctx, String what, List<Future<RecordMetadata>> sent, JsonObject body) {
-    Future.join(sent).onComplete(done -> {
-      Throwable first = null;
-      int written = 0;
-      for (Future<RecordMetadata> f : sent) {
-        if (f.succeeded()) {
-          written++;
-        } else if (first == null) {
-          first = f.cause();
-        }
-      }
-      if (first == null) {
-        json(ctx, 202, body);
-      } else {
-        notWritten(ctx, (sent.size() - written) + " " + what, first, written + " of " + sent.size() + " " + what
-            + " were written; the others could not");
-      }
-    });
+  public void acceptedAll(RoutingContext ctx, String what, Future<List<Object>> sent, JsonObject body) {
+    sent.onFailure(err -> notWritten(ctx, what, err, "the " + what + " could not"))
+        .onSuccess(results -> {
+          Throwable first = null;
+          int written = 0;
+          for (Object r : results) {
+            if (r instanceof Throwable t) {
+              first = first == null ? t : first;
+            } else {
+              written++;
+            }
+          }
+          if (first == null) {
+            json(ctx, 202, body);
+          } else {
+            notWritten(ctx, (results.size() - written) + " " + what, first, written + " of " + results.size() + " "
+                + what + " were written; the others could not");
+          }
+        });
   }
 
   private static void notWritten(RoutingContext ctx, String what, Throwable err, String prefix) {

@@ -46,6 +46,31 @@ class EventPublisherTest {
   }
 
   @Test
+  void shouldSendABatchInOneHandOffAndNameEachRecordsOutcome(Vertx vertx) throws Exception {
+    // autoComplete off: the test decides which record Kafka acknowledges and which it refuses
+    MockProducer<String, SpecificRecord> producer = new MockProducer<>(false, null, new StringSerializer(),
+        (Serializer<SpecificRecord>) (t, v) -> new byte[1]);
+    try (EventPublisher publisher = new EventPublisher(vertx, producer, 1)) {
+      List<java.util.Map.Entry<String, SpecificRecord>> batch = List.of(java.util.Map.entry("a", heartbeat()),
+          java.util.Map.entry("b", heartbeat()), java.util.Map.entry("c", heartbeat()));
+      Future<List<Object>> sent = publisher.publishAll(DepthsTopics.REGISTRATIONS, batch);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (producer.history().size() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(List.of("a", "b", "c"), producer.history().stream().map(r -> r.key()).toList(),
+          "a queue of one takes the whole batch: one hand-off");
+      assertTrue(producer.completeNext());
+      assertTrue(producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("no broker")));
+      assertTrue(producer.completeNext());
+      List<Object> results = sent.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertInstanceOf(RecordMetadata.class, results.get(0));
+      assertInstanceOf(org.apache.kafka.common.errors.TimeoutException.class, results.get(1));
+      assertInstanceOf(RecordMetadata.class, results.get(2));
+    }
+  }
+
+  @Test
   void shouldRefuseAtOnceWhenItsQueueIsFullInsteadOfGrowing(Vertx vertx) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blocked = new CountDownLatch(1);

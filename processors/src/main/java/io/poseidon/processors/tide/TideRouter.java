@@ -21,7 +21,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Routes each raw record: validate, drop a duplicate (source, id) seen within {@code tide.dedup.window},
@@ -107,7 +106,7 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     }
     // every destination's record could be made: now write
     if (dedupKey != null) {
-      dedup.put(dedupKey, ts, ts);
+      dedup.put(dedupKey, ts, bucket(ts));
     }
     matched.forEach(rule -> count(RULE + rule.ruleId(), ts));
     for (Destinations.Routed out : outputs) {
@@ -116,11 +115,27 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     }
   }
 
-  /** A record of the same (source, id) within the window, before or after this one. */
+  /**
+   * A record of the same (source, id) within the window, before or after this one. Entries sit in
+   * buckets one window wide (at most one per bucket: a second record within a window is a duplicate and
+   * never stored), so the candidates are in this record's bucket and its two neighbours.
+   */
   private boolean seen(String key, long ts) {
-    try (WindowStoreIterator<Long> it = dedup.fetch(key, Math.max(0, ts - dedupWindowMs), ts + dedupWindowMs)) {
-      return it.hasNext();
+    long bucket = bucket(ts);
+    for (long b = bucket - dedupWindowMs; b <= bucket + dedupWindowMs; b += dedupWindowMs) {
+      if (b < 0) {
+        continue;
+      }
+      Long at = dedup.fetch(key, b);
+      if (at != null && Math.abs(at - ts) <= dedupWindowMs) {
+        return true;
+      }
     }
+    return false;
+  }
+
+  private long bucket(long ts) {
+    return ts - ts % dedupWindowMs;
   }
 
   /**

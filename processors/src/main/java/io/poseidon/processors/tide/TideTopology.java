@@ -72,10 +72,15 @@ public final class TideTopology {
     topology.addSource(INGEST_SOURCE, keys.deserializer(), serdes.valueDeserializer(IngestEvent.class),
         TideTopics.INGEST.name());
     topology.addProcessor(ROUTER, () -> new TideRouter(book, config, clock), INGEST_SOURCE);
-    topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUP_STORE, window.multipliedBy(2),
-        window, false), keys, Serdes.Long()), ROUTER);
+    // de-duplication: (source, id) → its record time, in buckets of one window (TideRouter.seen looks at
+    // three buckets with point lookups: a bloom filter answers a miss without reading). Not cached: every
+    // key is new, so a cache would only add its own bookkeeping
+    topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUP_STORE, window.multipliedBy(3),
+        window, false), keys, Serdes.Long()).withCachingDisabled(), ROUTER);
+    // counters: per-minute sums, cached, so a commit writes each changed counter once instead of every increment
     topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(COUNTER_STORE,
-        config.statsRetention(), Duration.ofMillis(TideRouter.COUNTER_WINDOW_MS), false), keys, Serdes.Long()), ROUTER);
+        config.statsRetention(), Duration.ofMillis(TideRouter.COUNTER_WINDOW_MS), false), keys, Serdes.Long())
+        .withCachingEnabled(), ROUTER);
     topology.addSink(METRICS_SINK, LighthouseTopics.METRICS.name(), keys.serializer(), values, ROUTER);
     topology.addSink(LOGS_SINK, LighthouseTopics.LOGS.name(), keys.serializer(), values, ROUTER);
     topology.addSink(DOCUMENTS_SINK, OracleTopics.DOCUMENTS.name(), keys.serializer(), values, ROUTER);
