@@ -83,6 +83,40 @@ public final class ClientCommands {
     final List<String> rejections = java.util.Collections.synchronizedList(new ArrayList<>());
     private long startNanos;
     private long lastProgress;
+    private java.util.concurrent.ExecutorService workers;
+    private Semaphore inFlight;
+    private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+
+    /** Requests in flight at most. */
+    abstract int concurrency();
+
+    /** One request's work, on a worker thread. */
+    interface Task {
+      void run() throws Exception;
+    }
+
+    /** Runs {@code task} on a worker once fewer than {@link #concurrency()} requests are in flight. */
+    void submit(Task task) throws InterruptedException {
+      inFlight.acquire();
+      pending.add(CompletableFuture.runAsync(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        } finally {
+          inFlight.release();
+          progress(false);
+        }
+      }, workers));
+      pending.removeIf(f -> f.isDone() && !f.isCompletedExceptionally()); // a failure stays, to be seen
+    }
+
+    /** A request already failed for good (the topic does not exist): stop reading input. */
+    boolean failedForGood() {
+      return pending.stream().anyMatch(CompletableFuture::isCompletedExceptionally);
+    }
 
     String base() {
       String u = url != null ? url : System.getenv().getOrDefault("POSEIDON_URL", "http://localhost:8080");
@@ -102,8 +136,16 @@ public final class ClientCommands {
     public Integer call() throws Exception {
       startNanos = System.nanoTime();
       lastProgress = startNanos; // the first progress line after a second: a short run shows the summary only
+      int threads = Math.max(1, concurrency());
+      inFlight = new Semaphore(threads);
+      workers = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "poseidon-client");
+        t.setDaemon(true);
+        return t;
+      });
       try (BufferedReader in = input()) {
         send(in);
+        awaitAll(pending);
       } catch (java.nio.file.NoSuchFileException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "no such file: " + file);
       } catch (ConnectException e) {
@@ -113,6 +155,8 @@ public final class ClientCommands {
       } catch (TopicNotFound e) {
         spec.commandLine().getErr().println("poseidon: " + e.getMessage());
         return EXIT_USAGE;
+      } finally {
+        workers.shutdownNow();
       }
       progress(true);
       return rejected.get() + failed.get() == 0 ? 0 : EXIT_REJECTED;
@@ -189,6 +233,11 @@ public final class ClientCommands {
     int concurrency;
 
     @Override
+    int concurrency() {
+      return concurrency;
+    }
+
+    @Override
     String noun() {
       return "events";
     }
@@ -198,11 +247,9 @@ public final class ClientCommands {
       if (key != null && keyField != null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "give --key or --key-field, not both");
       }
-      Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
-      List<CompletableFuture<Void>> pending = new ArrayList<>();
       String line;
       int lineNumber = 0;
-      while ((line = in.readLine()) != null) {
+      while ((line = in.readLine()) != null && !failedForGood()) {
         lineNumber++;
         if (line.isBlank()) {
           continue;
@@ -226,44 +273,29 @@ public final class ClientCommands {
         }
         String query = eventKey == null ? "" : "?key=" + URLEncoder.encode(eventKey, StandardCharsets.UTF_8);
         String body = line;
-        inFlight.acquire();
         sent.incrementAndGet();
-        pending.add(CompletableFuture.runAsync(() -> {
-          try {
-            HttpResponse<String> response = post("/api/v1/topics/" + topic + "/events" + query, "application/json", body);
-            if (response.statusCode() == 202) {
-              accepted.incrementAndGet();
-            } else if (response.statusCode() == 404) {
-              throw new TopicNotFound(errorMessage(response.body()));
-            } else if (response.statusCode() / 100 == 4) {
-              JsonObject error = errorBody(response.body());
-              JsonArray details = error.getJsonArray("details", new JsonArray());
-              if (details.isEmpty()) {
-                reject(where, "", error.getString("message", response.body()));
-              } else {
-                details.forEach(d -> reject(where, ((JsonObject) d).getString("field"), ((JsonObject) d).getString("message")));
-                rejected.addAndGet(1 - details.size()); // one event, however many errors
-              }
+        submit(() -> {
+          HttpResponse<String> response = post("/api/v1/topics/" + topic + "/events" + query, "application/json", body);
+          if (response.statusCode() == 202) {
+            accepted.incrementAndGet();
+          } else if (response.statusCode() == 404) {
+            throw new TopicNotFound(errorMessage(response.body()));
+          } else if (response.statusCode() / 100 == 4) {
+            JsonObject error = errorBody(response.body());
+            JsonArray details = error.getJsonArray("details", new JsonArray());
+            if (details.isEmpty()) {
+              reject(where, "", error.getString("message", response.body()));
             } else {
-              failed.incrementAndGet();
-              spec.commandLine().getErr().println("  not written " + where + ": HTTP " + response.statusCode() + " "
-                  + errorMessage(response.body()));
+              details.forEach(d -> reject(where, ((JsonObject) d).getString("field"), ((JsonObject) d).getString("message")));
+              rejected.addAndGet(1 - details.size()); // one event, however many errors
             }
-          } catch (RuntimeException e) {
-            throw e;
-          } catch (Exception e) {
-            throw new java.util.concurrent.CompletionException(e);
-          } finally {
-            inFlight.release();
-            progress(false);
+          } else {
+            failed.incrementAndGet();
+            spec.commandLine().getErr().println("  not written " + where + ": HTTP " + response.statusCode() + " "
+                + errorMessage(response.body()));
           }
-        }));
-        pending.removeIf(CompletableFuture::isDone);
-        if (pending.stream().anyMatch(CompletableFuture::isCompletedExceptionally)) {
-          break;
-        }
+        });
       }
-      awaitAll(pending);
     }
 
     private static Object path(JsonObject json, String path) {
@@ -286,6 +318,11 @@ public final class ClientCommands {
     int concurrency;
 
     @Override
+    int concurrency() {
+      return concurrency;
+    }
+
+    @Override
     String noun() {
       return "records";
     }
@@ -295,8 +332,6 @@ public final class ClientCommands {
       if (batch < 1 || batch > 1000) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be 1-1000, got " + batch);
       }
-      Semaphore inFlight = new Semaphore(Math.max(1, concurrency));
-      List<CompletableFuture<Void>> pending = new ArrayList<>();
       StringBuilder body = new StringBuilder();
       List<Integer> lineNumbers = new ArrayList<>();
       String line;
@@ -316,27 +351,13 @@ public final class ClientCommands {
           List<Integer> numbers = List.copyOf(lineNumbers);
           body.setLength(0);
           lineNumbers.clear();
-          inFlight.acquire();
           sent.addAndGet(numbers.size());
-          pending.add(CompletableFuture.runAsync(() -> {
-            try {
-              answer(post("/api/v1/ingest", "application/x-ndjson", payload), numbers);
-            } catch (RuntimeException e) {
-              throw e;
-            } catch (Exception e) {
-              throw new java.util.concurrent.CompletionException(e);
-            } finally {
-              inFlight.release();
-              progress(false);
-            }
-          }));
-          pending.removeIf(CompletableFuture::isDone);
+          submit(() -> answer(post("/api/v1/ingest", "application/x-ndjson", payload), numbers));
         }
         if (line == null) {
           break;
         }
       }
-      awaitAll(pending);
     }
 
     /** Counts one batch's answer; rejected items by their line in the input. */

@@ -88,7 +88,7 @@ public final class TopicRoutes implements ServiceRoutes {
     }
     EventMeta meta = null;
     if (envelope) {
-      Object payload = record.get(schema.getField("payload") == null ? -1 : schema.getField("payload").pos());
+      Object payload = schema.getField("payload") == null ? null : record.get(schema.getField("payload").pos());
       meta = EventMetas.first(eventType(payload, schema), "gateway", Commands.actor(ctx), Commands.traceparent(ctx),
           clock);
       record.put(schema.getField("meta").pos(), meta);
