@@ -106,13 +106,13 @@ public final class TideBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>(Map.of("records", "200000", "runs", "2", "saturate", "20",
         "saturation-seconds", "8", "out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results",
-        "jfr", "true", "connections", "16", "parts", "all", "p99-limit-ms", "250"));
+        "jfr", "true", "connections", "16", "parts", "all", "p99-limit-ms", "250", "stream-threads", "1"));
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: TideBenchmark [--records N] [--runs N] [--saturate BATCHES_PER_S] "
             + "[--saturation-seconds S] [--connections N] [--jfr true|false] [--parts all|topology|ingest] "
-            + "[--p99-limit-ms MS] [--out DIR]");
+            + "[--p99-limit-ms MS] [--stream-threads N] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -222,6 +222,7 @@ public final class TideBenchmark {
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.NODE_ID, "bench",
         PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, prefix,
+        PoseidonConfig.STREAMS_NUM_STREAM_THREADS, options.get("stream-threads"),
         PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString())));
     Properties props = StreamsDefaults.forService(config, TideModule.NAME, "127.0.0.1:1");
     Topology topology = path.equals("tide") ? TideTopology.build(serdes, TideConfig.defaults(), Clock.systemUTC())
