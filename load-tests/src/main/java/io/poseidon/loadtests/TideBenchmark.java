@@ -104,15 +104,24 @@ public final class TideBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>(Map.of("records", "200000", "runs", "2", "saturate", "20",
-        "saturation-seconds", "8", "out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results",
-        "jfr", "true", "connections", "16", "parts", "all", "p99-limit-ms", "250", "stream-threads", "1"));
+    Map<String, String> options = new LinkedHashMap<>();
+    options.put("records", "200000");
+    options.put("runs", "2");
+    options.put("saturate", "20");
+    options.put("saturation-seconds", "8");
+    options.put("out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results");
+    options.put("jfr", "true");
+    options.put("connections", "16");
+    options.put("parts", "all");
+    options.put("p99-limit-ms", "250");
+    options.put("stream-threads", "1");
+    options.put("ids", "true");
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: TideBenchmark [--records N] [--runs N] [--saturate BATCHES_PER_S] "
             + "[--saturation-seconds S] [--connections N] [--jfr true|false] [--parts all|topology|ingest] "
-            + "[--p99-limit-ms MS] [--stream-threads N] [--out DIR]");
+            + "[--p99-limit-ms MS] [--stream-threads N] [--ids true|false] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -335,6 +344,9 @@ public final class TideBenchmark {
       CompletableFuture<?> last = null;
       for (int i = 0; i < records; i++) {
         RawEnvelope raw = Workload.log(i, random);
+        if (!Boolean.parseBoolean(options.get("ids"))) {
+          raw = RawEnvelope.newBuilder(raw).setId(null).build(); // no id, no de-duplication: what it costs
+        }
         bytes += raw.getPayload().length();
         CompletableFuture<Void> acked = new CompletableFuture<>();
         producer.send(new ProducerRecord<>(TideTopics.INGEST.name(), TideTopics.ingestKey(raw),
