@@ -56,35 +56,18 @@ public final class EventPublisher implements AutoCloseable {
     return new KafkaProducer<>(props, new StringSerializer(), values);
   }
 
+  /** One record (a null value is a tombstone): {@link #publishAll} of one. */
   public Future<RecordMetadata> publish(TopicSpec topic, String key, SpecificRecord value) {
-    Context context = Vertx.currentContext();
-    Promise<RecordMetadata> promise = Promise.promise();
-    ProducerRecord<String, SpecificRecord> record = new ProducerRecord<>(topic.name(), key, value);
-    Runnable complete = () -> {
-      try {
-        producer.send(record, (metadata, error) -> onContext(context, () -> {
-          if (error != null) {
-            promise.fail(error);
-          } else {
-            promise.complete(metadata);
-          }
-        }));
-      } catch (RuntimeException e) {
-        onContext(context, () -> promise.fail(e));
-      }
-    };
-    try {
-      sender.execute(complete);
-    } catch (RuntimeException e) {
-      promise.fail(e);
-    }
-    return promise.future();
+    return publishAll(topic, List.of(new java.util.AbstractMap.SimpleImmutableEntry<>(key, value)))
+        .compose(results -> results.get(0) instanceof Throwable error ? Future.failedFuture(error)
+            : Future.succeededFuture((RecordMetadata) results.get(0)));
   }
 
   /**
    * Produces a batch in one hand-off to the sender pool (not one per record) and completes once, back on
    * the caller's context, when every record is acknowledged or failed: each element of the result is
-   * the record's metadata or its error.
+   * the record's metadata or its error. Keys and values may be null (entries such as
+   * {@code AbstractMap.SimpleImmutableEntry}); a full sender queue fails the whole batch at once.
    */
   public Future<List<Object>> publishAll(TopicSpec topic, List<Map.Entry<String, SpecificRecord>> records) {
     Context context = Vertx.currentContext();

@@ -68,26 +68,25 @@ public final class TideRoutes implements ServiceRoutes {
 
   // --- ingest ---
 
-  /** One item of a batch: its index, its JSON value, or why it is not JSON (an NDJSON line). */
-  private record Item(int index, Object value, String problem) {}
-
-  private static List<Item> items(RoutingContext ctx) {
+  /** The items of a batch, as NDJSON lines are: index, JSON value (or why a line is not JSON). */
+  private static List<Bodies.Line> items(RoutingContext ctx) {
     Object body = Bodies.parsed(ctx);
-    List<Item> items = new ArrayList<>();
     if (body instanceof Bodies.NdJson ndjson) {
-      ndjson.lines().forEach(l -> items.add(new Item(l.index(), l.value(), l.problem())));
-    } else if (body instanceof JsonArray array) {
+      return ndjson.lines();
+    }
+    List<Bodies.Line> items = new ArrayList<>();
+    if (body instanceof JsonArray array) {
       for (int i = 0; i < array.size(); i++) {
-        items.add(new Item(i, array.getValue(i), null));
+        items.add(new Bodies.Line(i, array.getValue(i), null));
       }
     } else if (body != null) {
-      items.add(new Item(0, body, null));
+      items.add(new Bodies.Line(0, body, null));
     }
     return items;
   }
 
   private void ingest(RoutingContext ctx) {
-    List<Item> items = items(ctx);
+    List<Bodies.Line> items = items(ctx);
     if (items.isEmpty()) {
       Commands.valid(ctx, "the batch", List.of(new FieldError("body", "has no records")));
       return;
@@ -100,7 +99,7 @@ public final class TideRoutes implements ServiceRoutes {
     JsonArray rejected = new JsonArray();
     List<FieldError> rejections = new ArrayList<>();
     List<RawEnvelope> valid = new ArrayList<>();
-    for (Item item : items) {
+    for (Bodies.Line item : items) {
       List<FieldError> errors = new ArrayList<>();
       RawEnvelope raw = envelope(item, errors);
       if (raw == null) {
@@ -128,7 +127,7 @@ public final class TideRoutes implements ServiceRoutes {
   }
 
   /** The raw record of an item, or null with its errors (contract first, then tide's rules). */
-  private RawEnvelope envelope(Item item, List<FieldError> errors) {
+  private RawEnvelope envelope(Bodies.Line item, List<FieldError> errors) {
     if (item.problem() != null) {
       errors.add(new FieldError("line", item.problem()));
       return null;

@@ -86,7 +86,7 @@ public final class TopicRoutes implements ServiceRoutes {
     if (!Commands.valid(ctx, "the event", errors)) {
       return;
     }
-    EventMeta meta = null;
+    EventMeta meta;
     if (envelope) {
       Object payload = schema.getField("payload") == null ? null : record.get(schema.getField("payload").pos());
       meta = EventMetas.first(eventType(payload, schema), "gateway", Commands.actor(ctx), Commands.traceparent(ctx),

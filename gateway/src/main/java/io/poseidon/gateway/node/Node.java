@@ -196,7 +196,7 @@ public final class Node implements AutoCloseable {
     List<GatewayServer.Binding> bindings = new ArrayList<>();
     for (GatewayService<?> service : Services.ALL) {
       if (service.routes() != null) {
-        bindings.add(binding(service, runningNames.contains(service.name()), responses, context, validation));
+        bindings.add(binding(service, runningNames.contains(service.name()), responses, context));
       }
     }
     GatewayServer.Setup setup = new GatewayServer.Setup(contract, config.nodeId(), status(), metrics,
@@ -213,11 +213,11 @@ public final class Node implements AutoCloseable {
   }
 
   private <Q> GatewayServer.Binding binding(GatewayService<Q> service, boolean running, Responses responses,
-      ServiceContext context, ContractValidation validation) {
+      ServiceContext context) {
     QueryHolder<Q> holder = new QueryHolder<>(service.name());
     queryHolders.put(service.name(), holder);
-    return service.binding(new RouteContext<>(publisher, responses, holder::get, context.config(), context.clock(),
-        validation), running);
+    return service.binding(new RouteContext<>(publisher, responses, holder::get, context.config(), context.clock()),
+        running);
   }
 
   /**

@@ -86,7 +86,7 @@ final class GatewayFixture implements AutoCloseable {
     List<GatewayServer.Binding> bindings = new ArrayList<>();
     for (GatewayService<?> service : Services.ALL) {
       if (service.routes() != null) {
-        bindings.add(binding(service, responses, validation));
+        bindings.add(binding(service, responses));
       }
     }
     GatewayServer.Status status = new GatewayServer.Status() {
@@ -119,8 +119,7 @@ final class GatewayFixture implements AutoCloseable {
     return this;
   }
 
-  private <Q> GatewayServer.Binding binding(GatewayService<Q> service, Responses responses,
-      ContractValidation validation) {
+  private <Q> GatewayServer.Binding binding(GatewayService<Q> service, Responses responses) {
     ServiceContext context = new ServiceContext(null, ConfigSource.of(Map.of()), clock);
     StoreQueries stores = new StoreQueries(streams, streams.self());
     Q queries = service.module().queries(stores, context);
@@ -129,7 +128,7 @@ final class GatewayFixture implements AutoCloseable {
         throw new RouteContext.NotReadyException(service.name() + " is starting");
       }
       return queries;
-    }, context.config(), clock, validation), true);
+    }, context.config(), clock), true);
   }
 
   void servicesStarted(boolean started) {

@@ -33,7 +33,7 @@ class OpenApiContractTest {
       }
       List<String> bound = new ArrayList<>();
       service.routes().create(new RouteContext<>(null, null, () -> null,
-          io.poseidon.topology.config.ConfigSource.of(Map.of()), null, null)).bind((operationId, handler) -> bound.add(operationId));
+          io.poseidon.topology.config.ConfigSource.of(Map.of()), null)).bind((operationId, handler) -> bound.add(operationId));
 
       assertEquals(new TreeSet<>(contract.operationsOf(service.contractFragment())), new TreeSet<>(bound),
           service.name() + " binds exactly the operations of " + service.contractFragment());
