@@ -31,8 +31,7 @@ class DeploymentRestartIT {
     Map<String, String> env = Map.of(
         "POSEIDON_HARBOR_DEFAULT_HEALTH_GATE_SECONDS", "4",
         "POSEIDON_HARBOR_TIMER_SCAN_INTERVAL_MS", "100",
-        "POSEIDON_SIM_DEPLOY_DURATION_MS", "300",
-        "POSEIDON_SIM_HEALTH_REPORT_DELAY_MS", "100");
+        "POSEIDON_SIM_DEPLOY_DURATION_MS", "300");
 
     String id;
     try (DevProcess dev = DevProcess.start(args, env, httpPort)) {

@@ -3,6 +3,7 @@ package io.poseidon.gateway.node;
 import io.poseidon.gateway.http.ApiContract;
 import io.poseidon.gateway.http.DepthsRoutes;
 import io.poseidon.gateway.http.HarborRoutes;
+import io.poseidon.gateway.http.LighthouseRoutes;
 import io.poseidon.gateway.http.PipelineRoutes;
 import io.poseidon.gateway.http.TideRoutes;
 import io.poseidon.gateway.http.WorkflowRoutes;
@@ -10,6 +11,7 @@ import io.poseidon.processors.current.CurrentModule;
 import io.poseidon.processors.depths.DepthsModule;
 import io.poseidon.processors.forge.ForgeModule;
 import io.poseidon.processors.harbor.HarborModule;
+import io.poseidon.processors.lighthouse.LighthouseModule;
 import io.poseidon.processors.sim.SimModule;
 import io.poseidon.processors.tide.TideModule;
 import io.poseidon.topology.catalog.TopicCatalog;
@@ -31,6 +33,7 @@ public final class Services {
   public static final List<GatewayService<?>> ALL = List.of(
       GatewayService.of(new DepthsModule(), DepthsRoutes::new),
       GatewayService.of(new TideModule(), TideRoutes::new),
+      GatewayService.of(new LighthouseModule(), LighthouseRoutes::new),
       GatewayService.of(new CurrentModule(), WorkflowRoutes::new),
       GatewayService.of(new ForgeModule(), PipelineRoutes::new),
       GatewayService.of(new HarborModule(), HarborRoutes::new),

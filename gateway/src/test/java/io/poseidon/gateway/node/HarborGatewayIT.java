@@ -47,7 +47,6 @@ class HarborGatewayIT {
         HarborConfig.TIMER_SCAN_INTERVAL_MS, "100",
         SimConfig.DEPLOY_DURATION_MS, "200",
         SimConfig.ROLLBACK_DURATION_MS, "200",
-        SimConfig.HEALTH_REPORT_DELAY_MS, "100",
         SimConfig.DEPLOY_FAILURES, failing + "@prod"));
     until("node ready", Duration.ofSeconds(90), () -> get(node, "/ready").statusCode() == 200);
   }

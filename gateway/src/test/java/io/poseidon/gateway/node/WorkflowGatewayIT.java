@@ -52,7 +52,6 @@ class WorkflowGatewayIT {
         SimConfig.STAGE_DURATION_MS, "200",
         SimConfig.DEPLOY_DURATION_MS, "200",
         SimConfig.ROLLBACK_DURATION_MS, "200",
-        SimConfig.HEALTH_REPORT_DELAY_MS, "100",
         SimConfig.DEPLOY_FAILURES, failing + "@prod"));
     until("node ready", Duration.ofSeconds(120), () -> get(node, "/ready").statusCode() == 200);
   }

@@ -42,7 +42,7 @@ public final class CurrentModule implements ServiceModule<CurrentQueries> {
   @Override
   public List<TopicSpec> usedTopics() {
     return List.of(ForgeTopics.PIPELINE_COMMANDS, ForgeTopics.PIPELINE_EVENTS, HarborTopics.DEPLOYMENT_COMMANDS,
-        HarborTopics.DEPLOYMENT_EVENTS);
+        HarborTopics.DEPLOYMENT_EVENTS, io.poseidon.processors.lighthouse.LighthouseTopics.ALERTS);
   }
 
   @Override

@@ -22,6 +22,10 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import io.poseidon.processors.lighthouse.LighthouseTopics;
+import io.poseidon.schemas.lighthouse.AlertEvent;
+import io.poseidon.schemas.lighthouse.AlertRaised;
+import io.poseidon.schemas.lighthouse.AlertResolved;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -33,10 +37,13 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * current — commit workflows. Reads {@code CommitPushed} from {@code current.workflow-commands}
  * (keyed by workflowId) and the facts of forge ({@code forge.pipeline-events}, keyed by runId) and
- * harbor ({@code harbor.deployment-events}, keyed by service). Those two are re-keyed by their
- * correlation id — which is the workflowId for the runs and deployments current requested — and
- * repartitioned through {@code <application.id>-current-pipeline-events-by-correlation-repartition}
- * and {@code ...-current-deployment-events-by-correlation-repartition} (as many partitions as
+ * harbor ({@code harbor.deployment-events}, keyed by service), and lighthouse's alerts raised and
+ * resolved during a deployment ({@code lighthouse.alerts}, keyed by service; for the timeline). Those are
+ * re-keyed by their correlation id — which is the workflowId for the runs and deployments current
+ * requested, and the deployment's for its alerts — and repartitioned through
+ * {@code <application.id>-current-pipeline-events-by-correlation-repartition},
+ * {@code ...-current-deployment-events-by-correlation-repartition} and
+ * {@code ...-current-alerts-by-correlation-repartition} (as many partitions as
  * current.workflow-commands, default partitioner), so every event of a workflow meets its state on one
  * partition. One processor, {@code current-workflow}, runs the workflow ({@link WorkflowSteps}) over
  * three stores:
@@ -55,6 +62,9 @@ public final class CurrentTopology {
   public static final String WORKFLOW_COMMANDS_SOURCE = "current-workflow-commands-source";
   public static final String PIPELINE_EVENTS_SOURCE = "current-pipeline-events-source";
   public static final String DEPLOYMENT_EVENTS_SOURCE = "current-deployment-events-source";
+  public static final String ALERTS_SOURCE = "current-alerts-source";
+  /** Repartition of lighthouse's alerts of deployments by correlation id. */
+  public static final String ALERTS_BY_CORRELATION = "current-alerts-by-correlation";
   /** Repartition of forge's facts by correlation id (internal topic {@code <app id>-<name>-repartition}). */
   public static final String PIPELINE_EVENTS_BY_CORRELATION = "current-pipeline-events-by-correlation";
   /** Repartition of harbor's facts by correlation id. */
@@ -74,6 +84,7 @@ public final class CurrentTopology {
     Serde<WorkflowCommand> commands = serdes.valueSerde(WorkflowCommand.class);
     Serde<PipelineEvent> pipelineEvents = serdes.valueSerde(PipelineEvent.class);
     Serde<DeploymentEvent> deploymentEvents = serdes.valueSerde(DeploymentEvent.class);
+    Serde<AlertEvent> alertEvents = serdes.valueSerde(AlertEvent.class);
     int partitions = CurrentTopics.WORKFLOW_COMMANDS.partitions();
 
     StreamsBuilder builder = new StreamsBuilder();
@@ -94,9 +105,21 @@ public final class CurrentTopology {
         DEPLOYMENT_EVENTS_SOURCE, DEPLOYMENT_EVENTS_BY_CORRELATION, keys, deploymentEvents, DeploymentEvent::getMeta,
         partitions);
 
+    // only alerts of a deployment can belong to a workflow: the others are not repartitioned at all
+    KStream<String, SpecificRecord> alertFacts = builder
+        .stream(LighthouseTopics.ALERTS.name(), Consumed.with(keys, alertEvents).withName(ALERTS_SOURCE))
+        .filter((key, value) -> value != null && (value.getPayload() instanceof AlertRaised raised
+            && raised.getDeploymentId() != null || value.getPayload() instanceof AlertResolved resolved
+            && resolved.getDeploymentId() != null), Named.as(ALERTS_BY_CORRELATION + "-of-deployments"))
+        .selectKey((key, value) -> value.getMeta().getCorrelationId(), Named.as(ALERTS_BY_CORRELATION + "-key"))
+        .repartition(Repartitioned.<String, AlertEvent>as(ALERTS_BY_CORRELATION).withKeySerde(keys)
+            .withValueSerde(alertEvents).withNumberOfPartitions(partitions))
+        .mapValues(v -> (SpecificRecord) v, Named.as(ALERTS_BY_CORRELATION + "-as-input"));
+
     KStream<String, SpecificRecord> outputs = workflowCommands
         .merge(pipelineFacts, Named.as("current-merge-pipeline-facts"))
         .merge(deploymentFacts, Named.as("current-merge-deployment-facts"))
+        .merge(alertFacts, Named.as("current-merge-alerts"))
         .process(() -> new WorkflowProcessor(config, clock), Named.as(PROCESSOR), WORKFLOW_STORE, TIMELINE_STORE,
             TIMER_STORE);
 

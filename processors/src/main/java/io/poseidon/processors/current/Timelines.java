@@ -18,6 +18,8 @@ import io.poseidon.schemas.harbor.DeploymentQueued;
 import io.poseidon.schemas.harbor.DeploymentRequested;
 import io.poseidon.schemas.harbor.DeploymentStarted;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
+import io.poseidon.schemas.lighthouse.AlertRaised;
+import io.poseidon.schemas.lighthouse.AlertResolved;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -246,8 +248,20 @@ final class Timelines {
           + detail(s.getDetail());
     } else if (payload instanceof DeploymentFinished f) {
       return "deployment " + f.getStatus() + detail(f.getReason());
+    } else if (payload instanceof AlertRaised a) {
+      return "alert " + a.getRuleId() + " FIRING (" + a.getSeverity() + ")" + (a.getEnvironment() == null ? ""
+          : " in " + a.getEnvironment()) + ": " + a.getStat() + " " + a.getMetric() + " " + number(a.getValue()) + " "
+          + io.poseidon.processors.lighthouse.Alerts.symbol(a.getOp()) + " " + number(a.getThreshold());
+    } else if (payload instanceof AlertResolved a) {
+      return "alert " + a.getRuleId() + " RESOLVED" + (a.getEnvironment() == null ? "" : " in " + a.getEnvironment())
+          + detail(a.getReason());
     }
     return payload.getSchema().getName();
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+        : String.format(java.util.Locale.ROOT, "%.1f", v);
   }
 
   private static String detail(String detail) {

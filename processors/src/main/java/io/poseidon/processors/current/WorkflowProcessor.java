@@ -66,6 +66,8 @@ final class WorkflowProcessor extends SagaProcessor<WorkflowChanges> {
       steps.onPipelineEvent(changes, event.getMeta(), (SpecificRecord) event.getPayload());
     } else if (value instanceof DeploymentEvent event) {
       steps.onDeploymentEvent(changes, event.getMeta(), (SpecificRecord) event.getPayload());
+    } else if (value instanceof io.poseidon.schemas.lighthouse.AlertEvent event) {
+      steps.onAlertEvent(changes, event.getMeta(), (SpecificRecord) event.getPayload());
     } else {
       throw new RejectedRecordException(value.getClass().getSimpleName() + " is not read by current");
     }

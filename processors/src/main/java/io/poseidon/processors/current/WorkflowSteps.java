@@ -165,6 +165,11 @@ final class WorkflowSteps {
     }
   }
 
+  /** An alert raised or resolved while the workflow's deployment ran: it joins the timeline, nothing else. */
+  void onAlertEvent(WorkflowChanges changes, EventMeta meta, SpecificRecord payload) {
+    observed(changes, meta, payload);
+  }
+
   // --- timers -----------------------------------------------------------------------------------
 
   /**

@@ -25,9 +25,8 @@ public final class SimConfig extends AbstractConfig {
   public static final String ROLLBACK_DURATION_MS = "sim.rollback.duration.ms";
   public static final String DEPLOY_FAILURES = "sim.deploy.failures";
   public static final String ROLLBACK_FAILURES = "sim.rollback.failures";
-  public static final String UNHEALTHY = "sim.unhealthy";
+  public static final String DEGRADE = "sim.degrade";
   public static final String FAILURE_PROBABILITY = "sim.deploy.failure.probability";
-  public static final String HEALTH_REPORT_DELAY_MS = "sim.health.report.delay.ms";
   public static final String TIMER_SCAN_INTERVAL_MS = "sim.timer.scan.interval.ms";
   public static final String RUNNER_ID = "sim.runner.id";
   public static final String STAGE_DURATION_MS = "sim.stage.duration.ms";
@@ -48,12 +47,12 @@ public final class SimConfig extends AbstractConfig {
           "service@environment pairs where every deploy fails (not retryable), e.g. checkout@prod.")
       .define(ROLLBACK_FAILURES, Type.LIST, List.of(), Importance.LOW,
           "service@environment pairs where every rollback fails (the saga ends FAILED_NEEDS_ATTENTION).")
-      .define(UNHEALTHY, Type.LIST, List.of(), Importance.MEDIUM,
-          "service@environment pairs reported unhealthy after a deploy (fails harbor's health gate).")
+      .define(DEGRADE, Type.LIST, List.of(), Importance.MEDIUM,
+          "service@environment pairs whose simulated telemetry turns bad after a deploy there (latency about "
+              + "ten times higher, most log lines errors), e.g. checkout@prod: lighthouse judges it UNHEALTHY and "
+              + "harbor's health gate fails.")
       .define(FAILURE_PROBABILITY, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.LOW,
           "Probability that any other deploy step fails, retryable (exercises harbor's retries).")
-      .define(HEALTH_REPORT_DELAY_MS, Type.LONG, 300L, Range.atLeast(0), Importance.LOW,
-          "Delay between a successful deploy and the health report for it.")
       .define(TIMER_SCAN_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(10), Importance.LOW,
           "How often the simulator looks for steps and stages that are done.")
       .define(RUNNER_ID, Type.STRING, "sim-runner-1", Importance.LOW,
@@ -68,8 +67,9 @@ public final class SimConfig extends AbstractConfig {
       .define(STAGE_FAILURES, Type.LIST, List.of(), Importance.MEDIUM,
           "service@stage pairs where every run of the stage fails (not retryable), e.g. checkout@build.")
       .define(TELEMETRY_SERVICES, Type.LIST, List.of("storefront", "cart", "search-api"), Importance.MEDIUM,
-          "Services the simulator sends raw logs and metric batches for, through tide.ingest (what a log "
-              + "shipper and a metrics agent on their hosts would send).")
+          "Services the simulator sends raw logs and metric batches for in the dev environment, through "
+              + "tide.ingest (what a log shipper and a metrics agent on their hosts would send); every service "
+              + "the simulated agent deployed sends them too, for its environment.")
       .define(TELEMETRY_INTERVAL_MS, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
           "How often each simulated service sends a metric batch and a few logs; 0 sends nothing.");
 
@@ -101,16 +101,12 @@ public final class SimConfig extends AbstractConfig {
     return Set.copyOf(getList(ROLLBACK_FAILURES));
   }
 
-  public Set<String> unhealthy() {
-    return Set.copyOf(getList(UNHEALTHY));
+  public Set<String> degrade() {
+    return Set.copyOf(getList(DEGRADE));
   }
 
   public double failureProbability() {
     return getDouble(FAILURE_PROBABILITY);
-  }
-
-  public Duration healthReportDelay() {
-    return Duration.ofMillis(getLong(HEALTH_REPORT_DELAY_MS));
   }
 
   public String runnerId() {

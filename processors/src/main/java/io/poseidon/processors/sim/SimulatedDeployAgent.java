@@ -8,8 +8,6 @@ import io.poseidon.schemas.harbor.AgentStepSucceeded;
 import io.poseidon.schemas.harbor.DeployToEnvironment;
 import io.poseidon.schemas.harbor.RollbackEnvironment;
 import io.poseidon.schemas.harbor.StepAction;
-import io.poseidon.schemas.lighthouse.HealthEvent;
-import io.poseidon.schemas.lighthouse.ServiceHealthReported;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
@@ -24,23 +22,24 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Carries out agent commands after a configured time. Each command is kept (keyed by its eventId)
  * until its timer fires, so a redelivered command is not answered twice and a restart loses no step.
- * A health report is a second timer after a successful deploy (id prefixed {@code health|}).
+ * It reports no health of its own: what it deploys joins the {@link SimulatedFleet}, whose telemetry
+ * lighthouse judges (badly, for the pairs of {@code sim.degrade}).
  */
 final class SimulatedDeployAgent implements Processor<String, AgentCommand, String, Object> {
-
-  private static final String HEALTH = "health|";
 
   private final SimConfig config;
   private final Clock clock;
   private final DoubleSupplier random;
+  private final SimulatedFleet fleet;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, AgentCommand> pending;
   private TimerIndex timers;
 
-  SimulatedDeployAgent(SimConfig config, Clock clock, DoubleSupplier random) {
+  SimulatedDeployAgent(SimConfig config, Clock clock, DoubleSupplier random, SimulatedFleet fleet) {
     this.config = config;
     this.clock = clock;
     this.random = random;
+    this.fleet = fleet;
   }
 
   @Override
@@ -70,24 +69,20 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
   void fire(long now) {
     for (TimerIndex.Timer timer : timers.due(now, 1_000)) {
       timers.cancel(timer.id(), timer.dueAt());
-      String id = timer.id().startsWith(HEALTH) ? timer.id().substring(HEALTH.length()) : timer.id();
+      String id = timer.id().startsWith("health|") ? timer.id().substring("health|".length()) : timer.id();
       AgentCommand command = pending.get(id);
       if (command == null) {
         continue;
       }
-      if (timer.id().startsWith(HEALTH)) {
-        pending.delete(id);
-        reportHealth(command);
-      } else if (answer(command)) {
-        timers.schedule(HEALTH + id, now + config.healthReportDelay().toMillis());
-      } else {
-        pending.delete(id);
+      pending.delete(id);
+      if (!timer.id().startsWith("health|")) { // health| timers: left by an older version, nothing to do
+        answer(command);
       }
     }
   }
 
-  /** Sends the step's result; true when it was a successful deploy (a health report follows). */
-  private boolean answer(AgentCommand command) {
+  /** Sends the step's result; a successful step changes what the fleet runs. */
+  private void answer(AgentCommand command) {
     Object payload = command.getPayload();
     String service;
     String environment;
@@ -126,16 +121,10 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
     EventMeta meta = EventMetas.causedBy(command.getMeta(), type, config.agentId(), clock);
     context.forward(new Record<String, Object>(service, new AgentResult(meta, result), clock.millis()),
         SimTopology.RESULTS_SINK);
-    return failure == null && action == StepAction.DEPLOY;
-  }
-
-  private void reportHealth(AgentCommand command) {
-    DeployToEnvironment d = (DeployToEnvironment) command.getPayload();
-    boolean healthy = !config.unhealthy().contains(d.getService() + "@" + d.getEnvironment());
-    ServiceHealthReported report = new ServiceHealthReported(d.getService(), d.getEnvironment(), d.getVersion(),
-        healthy, healthy ? "simulated probe ok" : "simulated probe: error rate above objective");
-    EventMeta meta = EventMetas.causedBy(command.getMeta(), "lighthouse.ServiceHealthReported", config.agentId(), clock);
-    context.forward(new Record<String, Object>(d.getService(), new HealthEvent(meta, report), clock.millis()),
-        SimTopology.HEALTH_SINK);
+    if (failure == null && payload instanceof DeployToEnvironment d) {
+      fleet.deployed(service, environment, d.getVersion(), config.degrade().contains(service + "@" + environment));
+    } else if (failure == null && payload instanceof RollbackEnvironment r) {
+      fleet.rolledBack(service, environment, r.getRestoreVersion());
+    }
   }
 }

@@ -10,6 +10,7 @@ import io.poseidon.schemas.tide.RawEnvelope;
 import io.poseidon.topology.events.EventMetas;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +22,13 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The simulated services' raw telemetry, as a log shipper and a metrics agent on their hosts would send
- * it: every {@code sim.telemetry.interval.ms}, for each of {@code sim.telemetry.services}, one metric
- * batch (requests, latency, CPU, memory) and one to three logs at mixed levels (mostly INFO, some WARN,
- * now and then an ERROR), all raw records on {@code tide.ingest} for tide to route. Only the task of
- * partition 0 sends, so a node with several tasks does not multiply the data; the commands it sits
- * beside are not its business.
+ * it: every {@code sim.telemetry.interval.ms}, for each of {@code sim.telemetry.services} (in dev) and
+ * each service the {@link SimulatedFleet} runs (in its environment), one metric batch (ten
+ * {@code http.server.duration} samples in ms, requests, CPU, memory) and one to three logs at mixed
+ * levels (mostly INFO, some WARN, now and then an ERROR), all raw records on {@code tide.ingest} for tide
+ * to route. A degraded entry of the fleet is slow (about ten times the latency) and mostly errors. Only
+ * the task of partition 0 sends, so a node with several tasks does not multiply the data; the commands
+ * it sits beside are not its business.
  */
 final class SimulatedTelemetry implements Processor<String, AgentCommand, String, IngestEvent> {
 
@@ -40,13 +43,15 @@ final class SimulatedTelemetry implements Processor<String, AgentCommand, String
   private final SimConfig config;
   private final Clock clock;
   private final DoubleSupplier random;
+  private final SimulatedFleet fleet;
   private ProcessorContext<String, IngestEvent> context;
   private long sequence;
 
-  SimulatedTelemetry(SimConfig config, Clock clock, DoubleSupplier random) {
+  SimulatedTelemetry(SimConfig config, Clock clock, DoubleSupplier random, SimulatedFleet fleet) {
     this.config = config;
     this.clock = clock;
     this.random = random;
+    this.fleet = fleet;
   }
 
   @Override
@@ -66,35 +71,48 @@ final class SimulatedTelemetry implements Processor<String, AgentCommand, String
   void tick() {
     Instant now = clock.instant();
     for (String service : config.telemetryServices()) {
-      String instance = service + "-1";
-      double load = 0.5 + random.getAsDouble();
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("points", List.of(
-          point("http_requests", Math.round(40 * load), "count", Map.of("route", "/api")),
-          point("http_latency_p99", round(20 + 80 * random.getAsDouble() * load), "ms", Map.of("route", "/api")),
-          point("cpu_utilization", round(0.2 + 0.5 * random.getAsDouble()), "ratio", Map.of()),
-          point("memory_used", Math.round(300_000_000 + 200_000_000 * random.getAsDouble()), "bytes", Map.of())));
-      send(service, instance, IngestKind.METRIC, "metrics-agent@" + instance, metrics, now);
-      int logs = 1 + (int) (random.getAsDouble() * 3);
-      for (int i = 0; i < logs; i++) {
-        double roll = random.getAsDouble();
-        String level = roll < 0.05 ? "ERROR" : roll < 0.20 ? "WARN" : "INFO";
-        List<String> messages = level.equals("ERROR") ? ERROR : level.equals("WARN") ? WARN : INFO;
-        Map<String, Object> log = new LinkedHashMap<>();
-        log.put("level", level);
-        log.put("message", messages.get((int) (random.getAsDouble() * messages.size())));
-        log.put("traceId", Long.toHexString(Double.doubleToLongBits(random.getAsDouble())));
-        send(service, instance, IngestKind.LOG, "log-shipper@" + instance, log, now);
+      emit(service, "dev", false, now);
+    }
+    for (SimulatedFleet.Running r : fleet.running()) {
+      if (!(config.telemetryServices().contains(r.service()) && r.environment().equals("dev"))) {
+        emit(r.service(), r.environment(), r.degraded(), now);
       }
     }
   }
 
-  private void send(String service, String instance, IngestKind kind, String source, Map<String, Object> payload,
-      Instant now) {
+  private void emit(String service, String environment, boolean degraded, Instant now) {
+    String instance = service + "-" + environment + "-1";
+    double load = 0.5 + random.getAsDouble();
+    List<Map<String, Object>> points = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      double latency = (degraded ? 1_000 : 20) + (degraded ? 1_500 : 80) * random.getAsDouble() * load;
+      points.add(point("http.server.duration", round(latency), "ms", Map.of("route", "/api")));
+    }
+    points.add(point("http_requests", Math.round(40 * load), "count", Map.of("route", "/api")));
+    points.add(point("cpu_utilization", round((degraded ? 0.6 : 0.2) + 0.3 * random.getAsDouble()), "ratio", Map.of()));
+    points.add(point("memory_used", Math.round(300_000_000 + 200_000_000 * random.getAsDouble()), "bytes", Map.of()));
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("points", points);
+    send(service, instance, environment, IngestKind.METRIC, "metrics-agent@" + instance, metrics, now);
+    int logs = 1 + (int) (random.getAsDouble() * 3);
+    for (int i = 0; i < logs; i++) {
+      double roll = random.getAsDouble();
+      String level = roll < (degraded ? 0.6 : 0.05) ? "ERROR" : roll < (degraded ? 0.8 : 0.20) ? "WARN" : "INFO";
+      List<String> messages = level.equals("ERROR") ? ERROR : level.equals("WARN") ? WARN : INFO;
+      Map<String, Object> log = new LinkedHashMap<>();
+      log.put("level", level);
+      log.put("message", messages.get((int) (random.getAsDouble() * messages.size())));
+      log.put("traceId", Long.toHexString(Double.doubleToLongBits(random.getAsDouble())));
+      send(service, instance, environment, IngestKind.LOG, "log-shipper@" + instance, log, now);
+    }
+  }
+
+  private void send(String service, String instance, String environment, IngestKind kind, String source,
+      Map<String, Object> payload, Instant now) {
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("service", service);
     attributes.put("instance", instance);
-    attributes.put("environment", "dev");
+    attributes.put("environment", environment);
     RawEnvelope raw = RawEnvelope.newBuilder()
         .setSource(source)
         .setKind(kind)

@@ -148,7 +148,7 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     String service = given.get("service");
     String instance = given.get("instance");
     if (service != null && instance != null) {
-      Object stored = instances.get(GlobalUpdaters.Instances.key(service, instance));
+      Object stored = instances.get(io.poseidon.processors.depths.InstanceDirectory.key(service, instance));
       Object value = stored instanceof ValueAndTimestamp<?> vt ? vt.value() : stored;
       if (value instanceof InstanceEvent event && event.getPayload() instanceof ServiceRegistered known) {
         known.getMetadata().forEach(attributes::putIfAbsent);

@@ -1,6 +1,7 @@
 package io.poseidon.processors.tide;
 
 import io.poseidon.processors.depths.DepthsTopics;
+import io.poseidon.processors.depths.InstanceDirectory;
 import io.poseidon.processors.lighthouse.LighthouseTopics;
 import io.poseidon.processors.oracle.OracleTopics;
 import io.poseidon.schemas.depths.InstanceEvent;
@@ -67,7 +68,7 @@ public final class TideTopology {
     topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCE_STORE), keys,
             serdes.valueSerde(InstanceEvent.class)).withLoggingDisabled(), INSTANCES_SOURCE, keys.deserializer(),
         serdes.valueDeserializer(InstanceEvent.class), DepthsTopics.INSTANCE_CHANGES.name(), INSTANCES_UPDATER,
-        GlobalUpdaters.Instances::new);
+        () -> new InstanceDirectory(INSTANCE_STORE));
 
     topology.addSource(INGEST_SOURCE, keys.deserializer(), serdes.valueDeserializer(IngestEvent.class),
         TideTopics.INGEST.name());

@@ -35,7 +35,6 @@ import io.poseidon.schemas.harbor.DeploymentStrategy;
 import io.poseidon.schemas.harbor.RollbackEnvironment;
 import io.poseidon.schemas.harbor.StepAction;
 import io.poseidon.schemas.lighthouse.HealthEvent;
-import io.poseidon.schemas.lighthouse.ServiceHealthReported;
 import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.serde.SerdeFactory;
@@ -82,8 +81,9 @@ class SimTopologyTest {
   }
 
   @Test
-  void shouldAnswerADeployAfterItsDurationAndThenReportHealth() {
-    start(Map.of(SimConfig.DEPLOY_DURATION_MS, "1000", SimConfig.HEALTH_REPORT_DELAY_MS, "500"), 0.9);
+  void shouldAnswerADeployAfterItsDurationAndReportNoHealthOfItsOwn() {
+    start(Map.of(SimConfig.DEPLOY_DURATION_MS, "1000", SimConfig.TELEMETRY_SERVICES, ""), 0.9);
+    TestOutputTopic<String, IngestEvent> ingest = harness.output(TideTopics.INGEST, IngestEvent.class);
     AgentCommand deploy = deploy("checkout", "dev", 1);
     commands.pipeInput("checkout", deploy);
 
@@ -98,31 +98,51 @@ class SimTopologyTest {
     assertEquals(deploy.getMeta().getEventId(), result.getMeta().getCausationId());
     assertEquals(deploy.getMeta().getCorrelationId(), result.getMeta().getCorrelationId());
 
-    advance(Duration.ofMillis(600));
-    ServiceHealthReported report = assertInstanceOf(ServiceHealthReported.class, health.readValue().getPayload());
-    assertTrue(report.getHealthy());
-    assertEquals("dev", report.getEnvironment());
+    advance(Duration.ofSeconds(3));
+    assertTrue(health.isEmpty(), "lighthouse judges health; the simulator only sends telemetry");
+    List<RawEnvelope> sent = ingest.readValuesToList().stream().map(e -> (RawEnvelope) e.getPayload()).toList();
+    assertFalse(sent.isEmpty(), "what the agent deployed sends telemetry");
+    assertTrue(sent.stream().allMatch(r -> "checkout".equals(r.getAttributes().get("service"))
+        && "dev".equals(r.getAttributes().get("environment"))));
   }
 
   @Test
-  void shouldFailWhereConfiguredAndReportUnhealthyWhereConfigured() {
-    start(Map.of(SimConfig.DEPLOY_FAILURES, "checkout@prod", SimConfig.UNHEALTHY, "checkout@staging",
-        SimConfig.DEPLOY_DURATION_MS, "100", SimConfig.HEALTH_REPORT_DELAY_MS, "100"), 0.9);
+  void shouldFailWhereConfiguredAndDegradeTelemetryWhereConfigured() {
+    start(Map.of(SimConfig.DEPLOY_FAILURES, "checkout@prod", SimConfig.DEGRADE, "checkout@staging",
+        SimConfig.DEPLOY_DURATION_MS, "100", SimConfig.TELEMETRY_SERVICES, ""), 0.9);
+    TestOutputTopic<String, IngestEvent> ingest = harness.output(TideTopics.INGEST, IngestEvent.class);
     commands.pipeInput("checkout", deploy("checkout", "prod", 1));
     commands.pipeInput("checkout", deploy("checkout", "staging", 1));
+    commands.pipeInput("checkout", deploy("checkout", "dev", 1));
     advance(Duration.ofMillis(200));
     advance(Duration.ofMillis(200));
 
-    // both steps are due at the same time: their order is not defined, their outcomes are
+    // the steps are due at the same time: their order is not defined, their outcomes are
     Map<Boolean, List<Object>> byOutcome = results.readValuesToList().stream().map(AgentResult::getPayload)
         .collect(java.util.stream.Collectors.partitioningBy(p -> p instanceof AgentStepFailed));
     AgentStepFailed failed = (AgentStepFailed) byOutcome.get(true).get(0);
     assertEquals("prod", failed.getEnvironment());
     assertFalse(failed.getRetryable());
-    assertEquals("staging", ((AgentStepSucceeded) byOutcome.get(false).get(0)).getEnvironment());
-    List<HealthEvent> reports = health.readValuesToList();
-    assertEquals(1, reports.size(), "no health report for a failed deploy");
-    assertFalse(((ServiceHealthReported) reports.get(0).getPayload()).getHealthy());
+    assertEquals(2, byOutcome.get(false).size());
+
+    advance(Duration.ofSeconds(2));
+    Map<String, List<Double>> latencyByEnv = new java.util.TreeMap<>();
+    for (IngestEvent e : ingest.readValuesToList()) {
+      RawEnvelope raw = (RawEnvelope) e.getPayload();
+      if (raw.getKind() == IngestKind.METRIC) {
+        Map<?, ?> payload = readJson(raw.getPayload());
+        for (Object p : (List<?>) payload.get("points")) {
+          Map<?, ?> point = (Map<?, ?>) p;
+          if ("http.server.duration".equals(point.get("name"))) {
+            latencyByEnv.computeIfAbsent(raw.getAttributes().get("environment"), k -> new java.util.ArrayList<>())
+                .add(((Number) point.get("value")).doubleValue());
+          }
+        }
+      }
+    }
+    assertEquals(java.util.Set.of("dev", "staging"), latencyByEnv.keySet(), "no telemetry where the deploy failed");
+    assertTrue(latencyByEnv.get("dev").stream().allMatch(v -> v < 250), latencyByEnv.toString());
+    assertTrue(latencyByEnv.get("staging").stream().allMatch(v -> v >= 1000), latencyByEnv.toString());
   }
 
   @Test
@@ -303,7 +323,7 @@ class SimTopologyTest {
           .filter(r -> service.equals(r.getAttributes().get("service"))).toList();
       assertEquals(1, mine.stream().filter(r -> r.getKind() == IngestKind.METRIC).count());
       assertEquals(3, mine.stream().filter(r -> r.getKind() == IngestKind.LOG).count());
-      assertTrue(mine.stream().allMatch(r -> r.getId() != null && (service + "-1").equals(r.getAttributes().get("instance"))));
+      assertTrue(mine.stream().allMatch(r -> r.getId() != null && (service + "-dev-1").equals(r.getAttributes().get("instance"))));
     }
     sent.forEach(r -> assertEquals(TideTopics.ingestKey((RawEnvelope) r.value().getPayload()), r.key()));
 
@@ -328,6 +348,14 @@ class SimTopologyTest {
     TestOutputTopic<String, IngestEvent> ingest = harness.output(TideTopics.INGEST, IngestEvent.class);
     advance(Duration.ofSeconds(10));
     assertTrue(ingest.isEmpty());
+  }
+
+  private static Map<?, ?> readJson(String json) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, Map.class);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private void advance(Duration d) {

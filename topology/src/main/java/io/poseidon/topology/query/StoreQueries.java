@@ -108,6 +108,55 @@ public final class StoreQueries {
     }
   }
 
+  /** The stores of one partition, for a query that reads several of them. */
+  public interface Partition {
+    <V> ReadOnlyKeyValueStore<String, V> keyValue(String store);
+
+    <V> ReadOnlyWindowStore<String, V> window(String store);
+
+    int partition();
+  }
+
+  /** A query of one partition's stores. */
+  public interface PartitionQuery<T> {
+    T run(Partition partition);
+  }
+
+  /**
+   * Runs {@code query} on the partition that owns {@code partitionKey} of {@code store} when it is here,
+   * over any of that partition's stores (a series index and its window stores, say); else names the owner.
+   */
+  public <T> QueryResult<T> onPartitionOf(String store, String partitionKey, PartitionQuery<T> query) {
+    return onOwner(store, partitionKey, partition -> query.run(new Partition() {
+      @Override
+      public <V> ReadOnlyKeyValueStore<String, V> keyValue(String name) {
+        return streams.keyValueStore(name, partition);
+      }
+
+      @Override
+      public <V> ReadOnlyWindowStore<String, V> window(String name) {
+        return streams.windowStore(name, partition);
+      }
+
+      @Override
+      public int partition() {
+        return partition;
+      }
+    }));
+  }
+
+  /** Every entry of {@code store} on this node's partitions, at most {@code limit} (a gateway gathers the nodes). */
+  public <V> QueryResult<List<KeyValue<String, V>>> localAll(String store, int limit) {
+    try {
+      ReadOnlyKeyValueStore<String, V> kv = streams.localKeyValueStore(store);
+      try (KeyValueIterator<String, V> it = kv.all()) {
+        return new QueryResult.Local<>(drain(it, limit), -1);
+      }
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " not queryable yet: " + e.getMessage());
+    }
+  }
+
   /** The nodes hosting partitions of {@code store}, this one included. */
   public List<HostInfo> hostsOf(String store) {
     try {

@@ -33,6 +33,12 @@ public interface StreamsView {
   /** A window store over all of this node's partitions. */
   <V> ReadOnlyWindowStore<String, V> windowStore(String store);
 
+  /** The local window store of {@code partition}; may throw InvalidStateStoreException while it migrates. */
+  <V> ReadOnlyWindowStore<String, V> windowStore(String store, int partition);
+
+  /** A key-value store over all of this node's partitions. */
+  <V> ReadOnlyKeyValueStore<String, V> localKeyValueStore(String store);
+
   /** Every node ({@code application.server}) that hosts a partition of {@code store}, this one included. */
   List<HostInfo> hostsOf(String store);
 
@@ -60,6 +66,18 @@ public interface StreamsView {
       public <V> ReadOnlyWindowStore<String, V> windowStore(String store) {
         return streams.store(StoreQueryParameters.<ReadOnlyWindowStore<String, V>>fromNameAndType(
             store, QueryableStoreTypes.windowStore()));
+      }
+
+      @Override
+      public <V> ReadOnlyWindowStore<String, V> windowStore(String store, int partition) {
+        return streams.store(StoreQueryParameters.<ReadOnlyWindowStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.windowStore()).withPartition(partition));
+      }
+
+      @Override
+      public <V> ReadOnlyKeyValueStore<String, V> localKeyValueStore(String store) {
+        return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.keyValueStore()));
       }
 
       @Override

@@ -116,6 +116,16 @@ public final class FakeStreams implements StreamsView {
   }
 
   @Override
+  public <V> org.apache.kafka.streams.state.ReadOnlyWindowStore<String, V> windowStore(String store, int partition) {
+    return windowStore(store);
+  }
+
+  @Override
+  public <V> ReadOnlyKeyValueStore<String, V> localKeyValueStore(String store) {
+    return keyValueStore(store, 0);
+  }
+
+  @Override
   public java.util.List<HostInfo> hostsOf(String store) {
     return mode == Mode.REMOTE ? java.util.List.of(self, remoteOwner) : java.util.List.of(self);
   }
