@@ -28,6 +28,8 @@ public final class LighthouseConfig extends AbstractConfig {
   public static final String HEALTH_ERRORS_UNHEALTHY = "lighthouse.health.error.rate.unhealthy";
   public static final String HEALTH_MIN_INSTANCES = "lighthouse.health.min.instances";
   public static final String HEALTH_REPEAT = "lighthouse.health.repeat";
+  public static final String HEALTH_MIN_POINTS = "lighthouse.health.min.points";
+  public static final String HEALTH_MIN_LOG_LINES = "lighthouse.health.min.log.lines";
   public static final String GROUP_WAIT = "lighthouse.alerts.group.wait";
   public static final String GROUP_INTERVAL = "lighthouse.alerts.group.interval";
   public static final String REPEAT_INTERVAL = "lighthouse.alerts.repeat.interval";
@@ -69,6 +71,10 @@ public final class LighthouseConfig extends AbstractConfig {
           "Default error rate above which a service is UNHEALTHY.")
       .define(HEALTH_MIN_INSTANCES, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
           "Default number of live instances (depths) below which a service that had them is UNHEALTHY.")
+      .define(HEALTH_MIN_POINTS, Type.INT, 5, Range.atLeast(1), Importance.LOW,
+          "Latency points a health judgement needs in its window before it compares their statistic.")
+      .define(HEALTH_MIN_LOG_LINES, Type.INT, 20, Range.atLeast(1), Importance.LOW,
+          "Log lines a health judgement needs in its window before it compares their error rate.")
       .define(HEALTH_REPEAT, Type.STRING, "30s", new DurationValidator(Duration.ofSeconds(1)), Importance.LOW,
           "An unchanged judgement is reported again after this long.")
       .define(GROUP_WAIT, Type.STRING, "30s", new DurationValidator(Duration.ZERO), Importance.MEDIUM,

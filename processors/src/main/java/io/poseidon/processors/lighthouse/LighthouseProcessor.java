@@ -85,6 +85,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   private final LighthouseConfig config;
   private final Clock clock;
   private final AnomalyDetector detector;
+  private final HealthJudge.Evidence evidence;
   private final long graceMs;
   private ProcessorContext<String, SpecificRecord> context;
   private final Map<Resolution, WindowStore<String, SeriesAggregate>> windows = new LinkedHashMap<>();
@@ -110,6 +111,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     this.config = config;
     this.clock = clock;
     this.detector = new AnomalyDetector(config.anomalySensitivity(), config.anomalyWarmup());
+    this.evidence = HealthJudge.Evidence.of(config);
     this.graceMs = config.grace().toMillis();
   }
 
@@ -389,7 +391,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
         if (!Series.matches(info.getLabels(), rule.getLabels())) {
           continue;
         }
-        String alertId = rule.getRuleId() + "|" + Series.labelsKey(info.getLabels());
+        String alertId = alertId(rule.getRuleId(), info.getLabels());
         evaluated.add(alertId);
         Aggregate window = window(kv.key, from, now.toEpochMilli());
         Double value = window.isEmpty() ? null : window.stat(stat);
@@ -465,6 +467,14 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       return EventMetas.causedBy(deployment.getMeta(), type, LighthouseModule.NAME, clock);
     }
     return EventMetas.decided(type, LighthouseModule.NAME, null, clock);
+  }
+
+  /** An alert is a rule and a series: {@code <ruleId>{k=v,k2=v2}} (labels in name order, Prometheus style). */
+  static String alertId(String ruleId, Map<String, String> labels) {
+    StringBuilder b = new StringBuilder(ruleId).append('{');
+    new TreeMap<>(labels).forEach((k, v) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ",").append(k).append('=')
+        .append(v));
+    return b.append('}').toString();
   }
 
   static String deploymentKey(String service, String environment) {
@@ -550,6 +560,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     try (KeyValueIterator<String, DeploymentEvent> it = deployments.prefixScan(service + "/", KEYS)) {
       it.forEachRemaining(kv -> envs.add(((EnvironmentStepChanged) kv.value.getPayload()).getEnvironment()));
     }
+    firing.keySet().stream().filter(k -> k.startsWith(Series.prefix(service)))
+        .forEach(k -> envs.add(k.substring(Series.prefix(service).length())));
     for (String env : envs) {
       String key = Series.serviceEnvironment(service, env);
       HealthEvent previous = health.get(key);
@@ -564,14 +576,14 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       Aggregate lat = latency.get(env);
       long[] c = lines.get(env);
       HealthJudge.Measured m = new HealthJudge.Measured(
-          lat == null || lat.isEmpty() ? null : lat.stat(stat),
+          lat == null || lat.isEmpty() ? null : lat.stat(stat), lat == null ? 0 : lat.count(),
           c == null || c[0] == 0 ? null : (double) c[1] / c[0], c == null ? 0 : c[0],
           live.isEmpty() && (before == null || before.getLiveInstances() == null) ? null : live.getOrDefault(env, 0),
           before == null ? null : before.getLiveInstances(), critical, other);
       DeploymentEvent deployment = deployments.get(deploymentKey(service, env));
       String deploymentId = deployment == null ? null
           : ((EnvironmentStepChanged) deployment.getPayload()).getDeploymentId();
-      ServiceHealthReported judged = HealthJudge.judge(service, env, policy, m, deploymentId);
+      ServiceHealthReported judged = HealthJudge.judge(service, env, policy, m, evidence, deploymentId);
       String step = deployment == null ? null : deployment.getMeta().getEventId();
       // a change of state, of the deployment, or a new step of it (a health gate starting) is reported at
       // once; the numbers of the same findings move every evaluation and are reported every HEALTH_REPEAT

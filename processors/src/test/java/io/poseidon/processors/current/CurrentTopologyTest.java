@@ -250,6 +250,48 @@ class CurrentTopologyTest {
   }
 
   @Test
+  void shouldShowAnAlertOfTheDeploymentInTheTimelineBetweenTheDeployAndTheRollback() {
+    start(Map.of());
+    TestInputTopic<String, io.poseidon.schemas.lighthouse.AlertEvent> alerts = harness.input(
+        io.poseidon.processors.lighthouse.LighthouseTopics.ALERTS, io.poseidon.schemas.lighthouse.AlertEvent.class);
+    WorkflowCommand push = push(SERVICE, COMMIT, "main", THREE_ENVS);
+    String workflowId = push.getMeta().getCorrelationId();
+    send(push);
+    new Forge(pipelineCommands.readValue()).finished(PipelineStatus.SUCCEEDED, null);
+    Harbor harbor = new Harbor(deploymentCommands.readValue());
+    harbor.started();
+    harbor.step("prod", StepAction.HEALTH_GATE, StepStatus.RUNNING, null);
+    clock.advance(Duration.ofSeconds(1));
+    // lighthouse: an alert of the deployment, caused by its step (so it carries the workflow's correlation)
+    DeploymentEvent gate = harbor.fact(harbor.requestMeta, new EnvironmentStepChanged(harbor.deploymentId, SERVICE,
+        "prod", StepAction.HEALTH_GATE, StepStatus.RUNNING, 1, null));
+    io.poseidon.schemas.lighthouse.AlertRaised raised = io.poseidon.schemas.lighthouse.AlertRaised.newBuilder()
+        .setAlertId("latency{environment=prod}").setRuleId("latency").setService(SERVICE).setEnvironment("prod")
+        .setMetric("http.server.duration").setSeverity("critical").setStat("p99")
+        .setOp(io.poseidon.schemas.lighthouse.AlertOp.GT).setThreshold(500).setValue(1900)
+        .setActiveSince(clock.instant()).setDeploymentId(harbor.deploymentId).build();
+    EventMeta alertMeta = EventMetas.causedBy(gate.getMeta(), "lighthouse.AlertRaised", "lighthouse", clock);
+    alerts.pipeInput(SERVICE, new io.poseidon.schemas.lighthouse.AlertEvent(alertMeta, raised), clock.instant());
+    // an alert of no deployment (or of another workflow) is not the workflow's
+    io.poseidon.schemas.lighthouse.AlertRaised other = io.poseidon.schemas.lighthouse.AlertRaised.newBuilder(raised)
+        .setDeploymentId(null).build();
+    alerts.pipeInput(SERVICE, new io.poseidon.schemas.lighthouse.AlertEvent(EventMetas.first("lighthouse.AlertRaised",
+        "lighthouse", null, null, clock), other), clock.instant());
+    clock.advance(Duration.ofSeconds(1));
+    harbor.step("prod", StepAction.HEALTH_GATE, StepStatus.FAILED, "unhealthy in prod");
+    harbor.step("prod", StepAction.ROLLBACK, StepStatus.COMPLETED, null);
+    harbor.finished(DeploymentStatus.ROLLED_BACK, "health gate in prod failed");
+
+    List<String> summaries = harness.<io.poseidon.schemas.current.Timeline>store(CurrentTopology.TIMELINE_STORE)
+        .get(workflowId).getEntries().stream().map(e -> e.getSummary()).toList();
+    int alert = summaries.indexOf("alert latency FIRING (critical) in prod: p99 http.server.duration 1900 > 500");
+    assertTrue(alert > 0, summaries.toString());
+    assertTrue(summaries.indexOf("prod HEALTH_GATE RUNNING") < alert, summaries.toString());
+    assertTrue(alert < summaries.indexOf("prod ROLLBACK COMPLETED"), summaries.toString());
+    assertEquals(1, summaries.stream().filter(x -> x.startsWith("alert ")).count(), summaries.toString());
+  }
+
+  @Test
   void shouldFailAtQualityChecksWhenTheBranchIsNotAllowed() {
     start(Map.of(CurrentConfig.ALLOWED_BRANCHES, "main|release/.*"));
     WorkflowCommand push = push(SERVICE, COMMIT, "feature/shiny", THREE_ENVS);

@@ -303,7 +303,13 @@ class LighthouseTopologyTest {
     assertFalse(bad.getHealthy());
     assertTrue(bad.getReasons().get(0).startsWith("http.server.duration p99"), bad.getReasons().toString());
 
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 3; i++) {
+      log("payments", "staging", LogLevel.ERROR, "boom", clock.instant());
+    }
+    harness.advance(Duration.ofSeconds(1));
+    assertEquals(HealthState.UNKNOWN, report(health.readValue()).getState(),
+        "3 lines say too little (lighthouse.health.min.log.lines): nothing to judge staging by");
+    for (int i = 0; i < 20; i++) {
       log("payments", "staging", LogLevel.ERROR, "boom", clock.instant());
     }
     harness.advance(Duration.ofSeconds(1));

@@ -1,6 +1,22 @@
 package io.poseidon.topology.runtime;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -28,14 +44,21 @@ public final class ServiceRuntime implements AutoCloseable {
   static final int MAX_THREAD_REPLACEMENTS = 5;
   static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
 
+  /** The topology a node last started with, per application, in its state directory. */
+  static final String TOPOLOGY_FINGERPRINT_FILE = "poseidon-topology.sha256";
+
   private final String service;
   private final KafkaStreams streams;
+  private final Properties props;
+  private final String fingerprint;
   private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
   private final AtomicReference<Throwable> lastError = new AtomicReference<>();
   private final Deque<Instant> recentFailures = new ArrayDeque<>();
 
   public ServiceRuntime(String service, Topology topology, Properties props) {
     this.service = service;
+    this.props = props;
+    this.fingerprint = fingerprint(topology.describe().toString());
     log.info("Topology of {} ({}):\n{}", service, props.get(StreamsConfig.APPLICATION_ID_CONFIG),
         topology.describe());
     this.streams = new KafkaStreams(topology, props);
@@ -68,7 +91,67 @@ public final class ServiceRuntime implements AutoCloseable {
 
   public void start() {
     log.info("Starting {}", service);
+    leaveGroupIfTopologyChanged();
     streams.start();
+  }
+
+  /**
+   * A static member that comes back within its session timeout gets its old assignment without a
+   * rebalance, so a sub-topology added since its last start (a new source topic) would get no tasks. When
+   * the topology differs from the one this node last started with (a fingerprint in its state directory),
+   * the node's static member is removed from the group first (KIP-345's admin call): it then joins as a
+   * new member and the group rebalances once with the new topology.
+   */
+  void leaveGroupIfTopologyChanged() {
+    Object instanceId = props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+    String applicationId = (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG);
+    Object stateDir = props.get(StreamsConfig.STATE_DIR_CONFIG);
+    if (instanceId == null || stateDir == null) {
+      return;
+    }
+    Path file = Path.of(stateDir.toString(), applicationId, TOPOLOGY_FINGERPRINT_FILE);
+    try {
+      String before = Files.exists(file) ? Files.readString(file).trim() : null;
+      if (fingerprint.equals(before)) {
+        return;
+      }
+      Properties adminProps = new Properties();
+      adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+      try (Admin admin = Admin.create(adminProps)) {
+        // Streams gives each stream thread the instance id <group.instance.id>-<thread index>
+        String prefix = instanceId + "-";
+        List<MemberToRemove> mine = admin.describeConsumerGroups(List.of(applicationId)).all()
+            .get(30, TimeUnit.SECONDS).get(applicationId).members().stream()
+            .map(m -> m.groupInstanceId().orElse(""))
+            .filter(id -> id.startsWith(prefix) && id.substring(prefix.length()).matches("\\d+"))
+            .map(MemberToRemove::new).toList();
+        if (!mine.isEmpty()) {
+          admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions(mine)).all()
+              .get(30, TimeUnit.SECONDS);
+          log.info("{}: topology changed since this node's last start; its static members ({}) left group {} so the "
+              + "new topology is assigned", service, mine.size(), applicationId);
+        }
+      } catch (ExecutionException e) {
+        // no such group or member yet: nothing to leave
+        log.debug("{}: no static member to remove from {}: {}", service, applicationId, e.getCause().toString());
+      }
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, fingerprint);
+    } catch (IOException | TimeoutException e) {
+      log.warn("{}: could not check whether its topology changed ({}); a new sub-topology may wait for the next "
+          + "rebalance", service, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String fingerprint(String description) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(description.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public String service() {
