@@ -55,6 +55,11 @@ final class NodeFixture {
         .header("Idempotency-Key", idempotencyKey).POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  static HttpResponse<String> put(Node node, String path, String body) {
+    return send(node, HttpRequest.newBuilder(uri(node, path)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   static HttpResponse<String> delete(Node node, String path) {
     return send(node, HttpRequest.newBuilder(uri(node, path)).DELETE());
   }
