@@ -12,7 +12,10 @@ import io.poseidon.schemas.lighthouse.HealthPolicyEvent;
 import io.poseidon.schemas.lighthouse.LogCounts;
 import io.poseidon.schemas.lighthouse.LogEvent;
 import io.poseidon.schemas.lighthouse.MetricEvent;
+import io.poseidon.schemas.lighthouse.NotificationEvent;
 import io.poseidon.schemas.lighthouse.NotificationGroup;
+import io.poseidon.schemas.lighthouse.PendingDelivery;
+import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.schemas.lighthouse.RecentErrors;
 import io.poseidon.schemas.lighthouse.SeriesAggregate;
 import io.poseidon.schemas.lighthouse.SeriesInfo;
@@ -44,7 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  * Global stores (on every node): {@code lighthouse-rules-store} (alert rules), {@code
  * lighthouse-policy-store} (health policies), {@code lighthouse-instance-store} (depths' live instances),
  * {@code lighthouse-deployment-store} (harbor's latest step per service and environment). It writes
- * {@code lighthouse.alerts}, {@code lighthouse.service-health} and {@code lighthouse.notifications}.
+ * {@code lighthouse.alerts}, {@code lighthouse.service-health} and {@code lighthouse.notifications}. A second
+ * sub-topology, the webhook participant ({@link WebhookDelivery}, {@code lighthouse-delivery-store}),
+ * delivers the notifications to {@code lighthouse.webhook.url} and dead-letters what it cannot.
  */
 public final class LighthouseTopology {
 
@@ -69,6 +74,10 @@ public final class LighthouseTopology {
   public static final String POLICY_STORE = "lighthouse-policy-store";
   public static final String INSTANCE_STORE = "lighthouse-instance-store";
   public static final String DEPLOYMENT_STORE = "lighthouse-deployment-store";
+  public static final String NOTIFICATIONS_SOURCE = "lighthouse-notifications-source";
+  public static final String DELIVERY = "lighthouse-webhook-delivery";
+  public static final String DELIVERY_STORE = "lighthouse-delivery-store";
+  public static final String DELIVERY_DLQ_SINK = "lighthouse-delivery-dlq-sink";
 
   private LighthouseTopology() {}
 
@@ -122,6 +131,16 @@ public final class LighthouseTopology {
     topology.addSink(ALERTS_SINK, LighthouseTopics.ALERTS.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(HEALTH_SINK, LighthouseTopics.SERVICE_HEALTH.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(NOTIFICATIONS_SINK, LighthouseTopics.NOTIFICATIONS.name(), keys.serializer(), values, PROCESSOR);
+
+    // the webhook participant: its own sub-topology over the notifications (WebhookDelivery)
+    Serde<NotificationEvent> notifications = serdes.valueSerde(NotificationEvent.class);
+    topology.addSource(NOTIFICATIONS_SOURCE, keys.deserializer(), notifications.deserializer(),
+        LighthouseTopics.NOTIFICATIONS.name());
+    topology.addProcessor(DELIVERY, () -> new WebhookDelivery(config, clock), NOTIFICATIONS_SOURCE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DELIVERY_STORE), keys,
+        serdes.valueSerde(PendingDelivery.class)), DELIVERY);
+    topology.addSink(DELIVERY_DLQ_SINK, TopicSpec.deadLetterName(LighthouseModule.NAME), keys.serializer(),
+        notifications.serializer(), DELIVERY);
     return topology;
   }
 

@@ -78,6 +78,18 @@ public final class DeadLetters {
     return List.of(new ProducerRecord<>(target.topic(), null, key, value, headers));
   }
 
+  /**
+   * The headers of a dead letter a processor writes itself (a participant that gave up, say): the same
+   * reason, stage and application headers as the handlers' dead letters, so one runbook reads both.
+   */
+  public static Headers headers(String stage, String reason, String applicationId) {
+    Headers headers = new RecordHeaders();
+    put(headers, HEADER_REASON, reason);
+    put(headers, HEADER_STAGE, stage);
+    put(headers, HEADER_APPLICATION, applicationId);
+    return headers;
+  }
+
   /** The global id of Poseidon's wire format ({@code 0x00} + 8-byte id), or null. */
   static Long schemaIdOf(byte[] value) {
     if (value == null || value.length < 9 || value[0] != 0) {
