@@ -255,8 +255,9 @@ public final class Node implements AutoCloseable {
     HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
     String applicationServer = self.host() + ":" + self.port();
     for (GatewayService<?> service : running) {
-      ServiceRuntime runtime = new ServiceRuntime(service.name(), service.module().topology(context),
-          StreamsDefaults.forService(config, service.name(), applicationServer));
+      java.util.Properties props = StreamsDefaults.forService(config, service.name(), applicationServer);
+      props.putAll(service.module().streamsConfig());
+      ServiceRuntime runtime = new ServiceRuntime(service.name(), service.module().topology(context), props);
       runtimes.put(service.name(), runtime);
       KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(runtime.streams(), Tags.of("service", service.name()));
       streamsMetrics.bindTo(metrics);

@@ -49,8 +49,9 @@ public final class LighthouseConfig extends AbstractConfig {
       .define(RETENTION_1H, Type.STRING, "90d", new DurationValidator(Duration.ofHours(2)), Importance.MEDIUM,
           "How long lighthouse keeps 1 h windows.")
       .define(GRACE, Type.STRING, "1m", new DurationValidator(Duration.ZERO), Importance.MEDIUM,
-          "How late a point may arrive after its 10 s window ended (by the stream's time); later points are "
-              + "counted as late (latePoints in queries), not aggregated.")
+          "How late a point may arrive after its 10 s window ended, by the task's event time (the newest point "
+              + "or log line it aggregated); later points are counted as late (latePoints in queries), not "
+              + "aggregated. Points more than 5 min ahead of the wall clock are counted the same way.")
       .define(EVALUATION_INTERVAL, Type.STRING, "5s", new DurationValidator(Duration.ofMillis(100)), Importance.MEDIUM,
           "How often alert rules, health and notification groups are evaluated (wall clock).")
       .define(MAX_POINTS, Type.INT, 10_000, Range.between(1, 100_000), Importance.LOW,

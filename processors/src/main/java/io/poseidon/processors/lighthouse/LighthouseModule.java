@@ -16,12 +16,16 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 /** lighthouse — metrics aggregation, service health, alerts and anomalies. */
 public final class LighthouseModule implements ServiceModule<LighthouseQueries> {
 
   public static final String NAME = "lighthouse";
+  /** Commit (and flush the record cache) once a second, not every 100 ms: see {@link #streamsConfig}. */
+  static final long COMMIT_INTERVAL_MS = 1_000L;
+  static final long CACHE_BYTES = 128L * 1024 * 1024;
 
   @Override
   public String name() {
@@ -63,6 +67,19 @@ public final class LighthouseModule implements ServiceModule<LighthouseQueries> 
   public List<Schema> eventRoots() {
     return List.of(SeriesAggregate.getClassSchema(), SeriesInfo.getClassSchema(), LogCounts.getClassSchema(),
         RecentErrors.getClassSchema(), AlertStatus.getClassSchema(), NotificationGroup.getClassSchema());
+  }
+
+  /**
+   * Metrics and logs are co-partitioned inputs of one task, but nothing needs their records in timestamp
+   * order against each other: without this, a task whose logs partition has nothing buffered waits for a
+   * fetch to confirm it is empty (up to fetch.max.wait.ms) before it processes metrics — a quarter of the
+   * throughput on the benchmark.
+   */
+  @Override
+  public Map<String, Object> streamsConfig() {
+    return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L,
+        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS,
+        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES);
   }
 
   /** Evaluations every second and short notification timers, so a local stack reacts while you watch. */

@@ -64,9 +64,11 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * {@code lighthouse.logs} (both keyed by service, so a task holds everything of its services):
  * <ul>
  *   <li>a metric batch is first aggregated in memory per series and 10 s window, then merged into the
- *       10 s, 1 min and 1 h window stores (one read and one write per series and window per batch, and
- *       the roll-ups merge sketches, never points); points whose window closed more than
- *       {@code lighthouse.grace} before the stream's time are counted as late, not aggregated;</li>
+ *       10 s window store (one write per series and window per batch; reads come from an object cache of
+ *       the windows this task wrote); when a series leaves a 10 s window, that window is rolled up into the
+ *       1 min and 1 h stores by merging sketches (never points); points whose window closed more than
+ *       {@code lighthouse.grace} before the task's event time (the newest point it aggregated) are counted
+ *       as late, not aggregated;</li>
  *   <li>a log line counts by level and environment per minute; ERROR and FATAL lines are kept (the last N
  *       per service);</li>
  *   <li>when a series starts a new 10 s window, the window before it is judged by the
@@ -81,6 +83,11 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   private static final String LATE = "late|";
   private static final String LATE_LOGS = "late-logs|";
   private static final long MINUTE = 60_000;
+  private static final String WATERMARK = "watermark";
+  /** A point more than this ahead of the wall clock is counted as late (a client's clock is wrong). */
+  static final long MAX_AHEAD_MS = 5 * 60_000;
+  /** The newest point time this task aggregated: a window closed {@code grace} before it is closed for good. */
+  private long watermark = Long.MIN_VALUE;
 
   private final LighthouseConfig config;
   private final Clock clock;
@@ -102,6 +109,18 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   private KeyValueStore<String, DeploymentEvent> deployments;
   /** Series seen by this task (a read cache of the series store: the store is the truth). */
   private final Map<String, SeriesInfo> known = new HashMap<>();
+  /**
+   * The windows this task wrote last, as objects (a read cache of the window stores, which stay the truth:
+   * it starts empty at every init, and every change is written through): decoding a sketch costs far more
+   * than a hash lookup, and a batch reads the windows the previous batches of its series wrote.
+   */
+  private final Map<String, Aggregate> hot = new java.util.LinkedHashMap<>(1 << 12, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Aggregate> eldest) {
+      return size() > HOT_WINDOWS;
+    }
+  };
+  static final int HOT_WINDOWS = 30_000;
   /** Services this task has seen data of. */
   private final Set<String> services = new TreeSet<>();
   /** Deployment step events health was last reported for, per service and environment (a re-report trigger). */
@@ -133,6 +152,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     instances = context.getStateStore(LighthouseTopology.INSTANCE_STORE);
     deployments = context.getStateStore(LighthouseTopology.DEPLOYMENT_STORE);
     known.clear();
+    hot.clear();
+    watermark = Objects.requireNonNullElse(counters.get(WATERMARK), Long.MIN_VALUE);
     services.clear();
     reportedSteps.clear();
     try (KeyValueIterator<String, SeriesInfo> it = series.all()) {
@@ -181,7 +202,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     }
     services.add(service);
     String environment = batch.getAttributes().get(Series.ENVIRONMENT);
-    long streamTime = context.currentStreamTimeMs();
+    long watermark = this.watermark;
+    long newest = Long.MIN_VALUE;
     long late = 0;
     Map<String, SeriesPart> parts = new HashMap<>();
     for (MetricPoint p : batch.getPoints()) {
@@ -192,10 +214,11 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       }
       long t = p.getTime().toEpochMilli();
       long w = Resolution.TEN_SECONDS.windowStart(t);
-      if (w + Resolution.TEN_SECONDS.sizeMs + graceMs <= streamTime) {
+      if (w + Resolution.TEN_SECONDS.sizeMs + graceMs <= watermark || t > clock.millis() + MAX_AHEAD_MS) {
         late++;
         continue;
       }
+      newest = Math.max(newest, t);
       Map<String, String> labels = p.getLabels();
       if (environment != null && !labels.containsKey(Series.ENVIRONMENT)) {
         labels = new TreeMap<>(labels);
@@ -212,63 +235,90 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     if (late > 0) {
       counters.put(LATE + service, Objects.requireNonNullElse(counters.get(LATE + service), 0L) + late);
     }
+    advance(newest);
     for (SeriesPart part : parts.values()) {
-      merge(part);
-      track(service, part, meta);
+      aggregate(service, part, meta);
     }
   }
 
-  /** Merges a series' part into each resolution: one read and one write per window touched. */
-  private void merge(SeriesPart part) {
-    for (Resolution r : Resolution.values()) {
-      WindowStore<String, SeriesAggregate> store = windows.get(r);
-      Map<Long, Aggregate> byWindow = r == Resolution.TEN_SECONDS ? part.byWindow : new TreeMap<>();
-      if (r != Resolution.TEN_SECONDS) {
-        part.byWindow.forEach((w, a) -> byWindow.computeIfAbsent(r.windowStart(w), x -> new Aggregate()).merge(a));
-      }
-      for (Map.Entry<Long, Aggregate> e : byWindow.entrySet()) {
-        SeriesAggregate stored = store.fetch(part.key, e.getKey());
-        Aggregate merged = e.getValue();
-        if (stored != null) {
-          merged = Aggregate.of(stored);
-          merged.merge(e.getValue());
-        }
-        store.put(part.key, merged.toRecord(), e.getKey());
-      }
-    }
-  }
-
-  /** Keeps the series index; when the series moved to a later window, judges the one it left. */
-  private void track(String service, SeriesPart part, EventMeta meta) {
+  /**
+   * One series' part of a batch: merged into its 10 s windows (one write per window touched); the 10 s
+   * windows the series has left are rolled up into their 1 min and 1 h windows once, when it leaves them
+   * (so the coarse windows are written once per 10 s per series, not once per batch); a late part of an
+   * already rolled-up window is merged into them directly. The window the series is in stays open (its
+   * 10 s window is what queries of 1 min and 1 h add to the coarse windows).
+   */
+  private void aggregate(String service, SeriesPart part, EventMeta meta) {
     SeriesInfo info = known.get(part.key);
     if (info == null) {
       info = series.get(part.key);
     }
+    Long open = info == null ? null : info.getLastWindowStart();
     long newest = part.byWindow.lastKey();
-    if (info != null && info.getLastWindowStart() != null && newest <= info.getLastWindowStart()) {
+    for (Map.Entry<Long, Aggregate> e : part.byWindow.entrySet()) {
+      Aggregate window = window(Resolution.TEN_SECONDS, part.key, e.getKey());
+      window.merge(e.getValue());
+      write(Resolution.TEN_SECONDS, part.key, e.getKey(), window);
+    }
+    for (Map.Entry<Long, Aggregate> e : part.byWindow.entrySet()) {
+      long w = e.getKey();
+      if (open != null && w < open) {
+        rollUp(part.key, w, e.getValue()); // rolled up when the series left it: add what came late
+      } else if (w < newest && (open == null || w != open)) {
+        rollUp(part.key, w, window(Resolution.TEN_SECONDS, part.key, w)); // left within this batch
+      }
+    }
+    if (open != null && newest > open) {
+      rollUp(part.key, open, window(Resolution.TEN_SECONDS, part.key, open)); // the window it was in is closed
+    }
+    if (info != null && open != null && newest <= open) {
       known.put(part.key, info);
-      return; // same window (or a late one): nothing to write
+      return; // still in its window (or late): the index does not change
     }
     SeriesInfo.Builder b = info == null
         ? SeriesInfo.newBuilder().setService(service).setMetric(part.first.getName()).setLabels(part.labels)
         : SeriesInfo.newBuilder(info);
     b.setUnit(part.first.getUnit()).setLastSeen(Instant.ofEpochMilli(newest)).setLastWindowStart(newest);
-    if (info != null && info.getLastWindowStart() != null) {
-      judgeAnomaly(b, info, meta);
+    if (open != null) {
+      judgeAnomaly(b, info, part.key, meta);
     }
     SeriesInfo updated = b.build();
     series.put(part.key, updated);
     known.put(part.key, updated);
   }
 
-  private void judgeAnomaly(SeriesInfo.Builder b, SeriesInfo info, EventMeta meta) {
+  private void rollUp(String key, long tenSecondWindow, Aggregate aggregate) {
+    for (Resolution r : List.of(Resolution.ONE_MINUTE, Resolution.ONE_HOUR)) {
+      long start = r.windowStart(tenSecondWindow);
+      Aggregate coarse = window(r, key, start);
+      coarse.merge(aggregate);
+      write(r, key, start, coarse);
+    }
+  }
+
+  /** A window as this task last wrote it: from the object cache, else from the store, else empty. */
+  private Aggregate window(Resolution r, String key, long start) {
+    String cacheKey = r.ordinal() + key + '@' + start;
+    Aggregate cached = hot.get(cacheKey);
+    if (cached != null) {
+      return cached;
+    }
+    Aggregate loaded = Aggregate.of(windows.get(r).fetch(key, start));
+    hot.put(cacheKey, loaded);
+    return loaded;
+  }
+
+  private void write(Resolution r, String key, long start, Aggregate aggregate) {
+    windows.get(r).put(key, aggregate.toRecord(), start);
+  }
+
+  private void judgeAnomaly(SeriesInfo.Builder b, SeriesInfo info, String key, EventMeta meta) {
     long window = info.getLastWindowStart();
-    SeriesAggregate closed = windows.get(Resolution.TEN_SECONDS).fetch(Series.key(info.getService(), info.getMetric(),
-        info.getLabels()), window);
-    if (closed == null || closed.getCount() == 0) {
+    Aggregate closed = window(Resolution.TEN_SECONDS, key, window);
+    if (closed.isEmpty()) {
       return;
     }
-    double mean = closed.getSum() / closed.getCount();
+    double mean = closed.sum() / closed.count();
     AnomalyDetector.State state = new AnomalyDetector.State(
         Objects.requireNonNullElse(info.getBaselineMean(), 0.0),
         Objects.requireNonNullElse(info.getBaselineDeviation(), 0.0), info.getBaselineWindows(),
@@ -295,6 +345,14 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     }
   }
 
+  /** The task's event time moves to the newest point or line it aggregated (kept in the counter store). */
+  private void advance(long time) {
+    if (time > watermark) {
+      watermark = time;
+      counters.put(WATERMARK, time);
+    }
+  }
+
   // --- logs --------------------------------------------------------------------------------------
 
   private void onLog(LogRecord line) {
@@ -305,10 +363,11 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     services.add(service);
     long t = line.getTime().toEpochMilli();
     long minute = t - Math.floorMod(t, MINUTE);
-    if (minute + MINUTE + graceMs <= context.currentStreamTimeMs()) {
+    if (minute + MINUTE + graceMs <= watermark || t > clock.millis() + MAX_AHEAD_MS) {
       counters.put(LATE_LOGS + service, Objects.requireNonNullElse(counters.get(LATE_LOGS + service), 0L) + 1);
       return;
     }
+    advance(t);
     String env = Objects.requireNonNullElse(line.getAttributes().get(Series.ENVIRONMENT), Series.DEFAULT_ENVIRONMENT);
     LogCounts counts = logCounts.fetch(service, minute);
     Map<String, Long> byLevel = counts == null ? new HashMap<>() : new HashMap<>(counts.getCounts());

@@ -71,6 +71,7 @@ public final class LighthouseQueries {
     return queries.onPartitionOf(LighthouseTopology.SERIES_STORE, service, partition -> {
       ReadOnlyKeyValueStore<String, SeriesInfo> index = partition.keyValue(LighthouseTopology.SERIES_STORE);
       ReadOnlyWindowStore<String, SeriesAggregate> windows = partition.window(resolution.store);
+      ReadOnlyWindowStore<String, SeriesAggregate> tens = partition.window(Resolution.TEN_SECONDS.store);
       ReadOnlyKeyValueStore<String, Long> counters = partition.keyValue(LighthouseTopology.COUNTER_STORE);
       List<SeriesPoints> out = new ArrayList<>();
       try (KeyValueIterator<String, SeriesInfo> it = index.prefixScan(Series.prefix(service, metric), KEYS)) {
@@ -86,6 +87,15 @@ public final class LighthouseQueries {
               long bucket = e.key - Math.floorMod(e.key - start, stepMs);
               buckets.computeIfAbsent(bucket, b -> new Aggregate()).merge(e.value);
             });
+          }
+          // the 10 s window the series is in is rolled up when the series leaves it: until then, add it here
+          Long open = kv.value.getLastWindowStart();
+          if (resolution != Resolution.TEN_SECONDS && open != null && open >= start && open < to.toEpochMilli()) {
+            SeriesAggregate current = tens.fetch(kv.key, open);
+            if (current != null) {
+              long bucket = open - Math.floorMod(open - start, stepMs);
+              buckets.computeIfAbsent(bucket, b -> new Aggregate()).merge(current);
+            }
           }
           List<Point> points = new ArrayList<>(buckets.size());
           buckets.forEach((t, a) -> points.add(new Point(Instant.ofEpochMilli(t), a.count(), a.sum(), a.min(), a.max(),

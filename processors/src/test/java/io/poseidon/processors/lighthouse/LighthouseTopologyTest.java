@@ -130,14 +130,23 @@ class LighthouseTopologyTest {
       tens += window(Resolution.TEN_SECONDS).fetch(key, T0.plusSeconds(10L * w).toEpochMilli()).getCount();
     }
     assertEquals(600, tens);
+    // the window the series is in, [50 s, 60 s), is rolled up when the series leaves it
+    assertEquals(500, window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()).getCount());
+    send("payments", "prod", List.of(point(LATENCY, T0.plusSeconds(61), 1, Map.of())));
     Aggregate minute = Aggregate.of(window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()));
-    Aggregate hour = Aggregate.of(window(Resolution.ONE_HOUR).fetch(key, T0.toEpochMilli()));
-    for (Aggregate a : List.of(minute, hour)) {
+    for (Aggregate a : List.of(minute, Aggregate.of(window(Resolution.ONE_HOUR).fetch(key, T0.toEpochMilli())))) {
       assertEquals(600, a.count());
       assertEquals(1, a.min());
       assertEquals(600, a.max());
       assertEquals(594, a.stat(Stat.P99), 594 * 0.01);
     }
+    assertNull(window(Resolution.ONE_MINUTE).fetch(key, T0.plusSeconds(60).toEpochMilli()), "the new window is open");
+
+    // a late point of a window already rolled up goes into the coarse windows directly
+    send("payments", "prod", List.of(point(LATENCY, T0.plusSeconds(5), 1000, Map.of())));
+    assertEquals(601, window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()).getCount());
+    assertEquals(1000, window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()).getMax());
+    assertEquals(101, window(Resolution.TEN_SECONDS).fetch(key, T0.toEpochMilli()).getCount());
   }
 
   @Test

@@ -75,6 +75,15 @@ public interface ServiceModule<Q> {
   }
 
   /**
+   * Kafka Streams settings this service needs beyond {@code StreamsDefaults} (the node applies them after
+   * the defaults): {@code max.task.idle.ms = -1} for a service whose co-partitioned inputs need no
+   * timestamp order between them, say.
+   */
+  default Map<String, Object> streamsConfig() {
+    return Map.of();
+  }
+
+  /**
    * A simulator answers commands meant for real participants (deploy agents, CI runners) with made-up
    * results; a node runs one only with {@code node.allow-simulators=true}.
    */
