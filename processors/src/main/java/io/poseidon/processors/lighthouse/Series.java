@@ -26,13 +26,6 @@ public final class Series {
     return b.toString();
   }
 
-  /** Labels in canonical form ({@code k=v} joined by \1, in name order). */
-  public static String labelsKey(Map<String, String> labels) {
-    StringBuilder b = new StringBuilder();
-    appendLabels(b, labels);
-    return b.toString();
-  }
-
   private static void appendLabels(StringBuilder b, Map<String, String> labels) {
     if (labels.isEmpty()) {
       return;
