@@ -114,11 +114,12 @@ public final class LighthouseBenchmark {
     options.put("out", Files.isDirectory(Path.of("load-tests")) ? "load-tests/results" : "results");
     options.put("jfr", "true");
     options.put("guarantee", "exactly_once_v2");
+    options.put("stream-threads", "1");
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: LighthouseBenchmark [--batches N] [--runs N] [--query-rate N] [--query-seconds S] "
-            + "[--jfr true|false] [--guarantee exactly_once_v2|at_least_once] [--out DIR]");
+            + "[--jfr true|false] [--guarantee exactly_once_v2|at_least_once] [--stream-threads N] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -176,6 +177,7 @@ public final class LighthouseBenchmark {
         PoseidonConfig.NODE_ID, "bench",
         PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, prefix,
         PoseidonConfig.STREAMS_PROCESSING_GUARANTEE, options.get("guarantee"),
+        PoseidonConfig.STREAMS_NUM_STREAM_THREADS, options.get("stream-threads"),
         PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString())));
     Properties props = StreamsDefaults.forService(config, LighthouseModule.NAME, "127.0.0.1:1");
     props.putAll(new LighthouseModule().streamsConfig()); // as the node applies them
@@ -442,7 +444,8 @@ public final class LighthouseBenchmark {
         + "before the runs; values log-normal.%n", batches, points, perBatch, SERVICES * INSTANCES * SERIES_PER_INSTANCE,
         SERVICES, INSTANCES, SERIES_PER_INSTANCE, LighthouseTopics.METRICS.partitions()));
     out.append("- **Baseline: raw Kafka Streams sum** — the same source, Avro serdes with Apicurio and "
-        + "`StreamsDefaults` (EOS v2, commit 100 ms, 1 stream thread); per batch it sums the points per series and "
+        + "`StreamsDefaults` (" + options.get("guarantee") + ", commit 100 ms, " + options.get("stream-threads")
+        + " stream thread(s)); per batch it sums the points per series and "
         + "does one read and one write of a cached key-value store per series (the least a per-series aggregation "
         + "does).\n");
     out.append("- **lighthouse**: `LighthouseTopology` as a node runs it — per batch and series: 10 s, 1 min and 1 h "
