@@ -148,6 +148,7 @@ public final class LighthouseBenchmark {
 
   private String run(ZonedDateTime started) throws Exception {
     long begin = System.nanoTime();
+    Files.createDirectories(Path.of(options.get("out"))); // the JFR profile is written there before the report
     jdk.jfr.Recording warmUp = Boolean.parseBoolean(options.get("jfr")) ? JfrProfile.warmUp() : null;
     new TopicProvisioner(admin, (short) 1, 0).ensure(new LighthouseModule().topics(), Duration.ofSeconds(60));
     Instant now = Instant.now();

@@ -188,10 +188,22 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     final Map<String, String> labels;
     final TreeMap<Long, Aggregate> byWindow = new TreeMap<>();
 
+    private long lastWindow = Long.MIN_VALUE;
+    private Aggregate last;
+
     SeriesPart(String key, MetricPoint first, Map<String, String> labels) {
       this.key = key;
       this.first = first;
       this.labels = labels;
+    }
+
+    /** A point: most points of a part fall into the window of the one before. */
+    void add(long window, double value) {
+      if (window != lastWindow) {
+        last = byWindow.computeIfAbsent(window, x -> new Aggregate());
+        lastWindow = window;
+      }
+      last.add(value);
     }
   }
 
@@ -205,7 +217,11 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     long watermark = this.watermark;
     long newest = Long.MIN_VALUE;
     long late = 0;
-    Map<String, SeriesPart> parts = new HashMap<>();
+    // points of one series share their name and labels: find the series by those (a hash lookup) and build
+    // its key (sorted labels, one string) once per batch, not once per point
+    Map<String, Map<Map<String, String>, SeriesPart>> byName = new HashMap<>();
+    List<SeriesPart> parts = new ArrayList<>();
+    long futureLimit = clock.millis() + MAX_AHEAD_MS;
     for (MetricPoint p : batch.getPoints()) {
       double v = p.getValue();
       if (!Double.isFinite(v)) {
@@ -214,29 +230,30 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       }
       long t = p.getTime().toEpochMilli();
       long w = Resolution.TEN_SECONDS.windowStart(t);
-      if (w + Resolution.TEN_SECONDS.sizeMs + graceMs <= watermark || t > clock.millis() + MAX_AHEAD_MS) {
+      if (w + Resolution.TEN_SECONDS.sizeMs + graceMs <= watermark || t > futureLimit) {
         late++;
         continue;
       }
       newest = Math.max(newest, t);
-      Map<String, String> labels = p.getLabels();
-      if (environment != null && !labels.containsKey(Series.ENVIRONMENT)) {
-        labels = new TreeMap<>(labels);
-        labels.put(Series.ENVIRONMENT, environment);
-      }
-      String key = Series.key(service, p.getName(), labels);
-      SeriesPart part = parts.get(key);
+      Map<Map<String, String>, SeriesPart> ofName = byName.computeIfAbsent(p.getName(), n -> new HashMap<>());
+      SeriesPart part = ofName.get(p.getLabels());
       if (part == null) {
-        part = new SeriesPart(key, p, labels);
-        parts.put(key, part);
+        Map<String, String> labels = p.getLabels();
+        if (environment != null && !labels.containsKey(Series.ENVIRONMENT)) {
+          labels = new TreeMap<>(labels);
+          labels.put(Series.ENVIRONMENT, environment);
+        }
+        part = new SeriesPart(Series.key(service, p.getName(), labels), p, labels);
+        ofName.put(p.getLabels(), part);
+        parts.add(part);
       }
-      part.byWindow.computeIfAbsent(w, x -> new Aggregate()).add(v);
+      part.add(w, v);
     }
     if (late > 0) {
       counters.put(LATE + service, Objects.requireNonNullElse(counters.get(LATE + service), 0L) + late);
     }
     advance(newest);
-    for (SeriesPart part : parts.values()) {
+    for (SeriesPart part : parts) {
       aggregate(service, part, meta);
     }
   }
