@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.state.HostInfo;
@@ -304,15 +303,8 @@ public final class LighthouseRoutes implements ServiceRoutes {
   private <T> void publishAndWait(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent,
       java.util.concurrent.Callable<QueryResult<T>> read, Predicate<T> applied,
       java.util.function.UnaryOperator<JsonObject> extra) {
-    AtomicBoolean done = new AtomicBoolean();
-    Future<RecordMetadata> waited = sent.compose(md -> context.responses().until(() -> {
-      QueryResult<T> now = read.call();
-      return now instanceof QueryResult.Local<T> local && applied.test(local.value());
-    }, APPLY_WAIT).map(ok -> {
-      done.set(ok);
-      return md;
-    }));
-    context.responses().accepted(ctx, meta, waited, ack -> extra.apply(ack).put("applied", done.get()));
+    context.responses().acceptedOnceApplied(ctx, meta, sent, () -> read.call() instanceof QueryResult.Local<T> local
+        && applied.test(local.value()), APPLY_WAIT, extra);
   }
 
   static JsonObject ruleJson(LighthouseQueries.StoredRule stored) {
@@ -339,18 +331,10 @@ public final class LighthouseRoutes implements ServiceRoutes {
   private void listAlerts(RoutingContext ctx) {
     String state = ctx.queryParams().get("state");
     String service = ctx.queryParams().get("service");
-    boolean local = "local".equals(ctx.queryParams().get("scope")) || QueryForwarder.wasForwarded(ctx);
-    List<HostInfo> others = new ArrayList<>();
-    if (!local) {
-      LighthouseQueries queries;
-      try {
-        queries = context.queries().get();
-      } catch (RouteContext.NotReadyException e) {
-        Responses.unavailable(ctx, "not_ready", e.getMessage());
-        return;
-      }
-      HostInfo self = queries.self();
-      queries.alertHosts().stream().filter(h -> !h.equals(self)).forEach(others::add);
+    List<HostInfo> others = Responses.otherNodes(ctx, () -> context.queries().get().alertHosts(),
+        () -> context.queries().get().self());
+    if (others == null) {
+      return;
     }
     StringBuilder uri = new StringBuilder("/api/v1/alerts?scope=local");
     if (state != null) {

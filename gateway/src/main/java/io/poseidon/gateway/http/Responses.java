@@ -138,6 +138,26 @@ public final class Responses {
   }
 
   /**
+   * The other nodes a scatter-gather asks ({@code hosts} without {@code self}): none for
+   * {@code ?scope=local} or a request another node forwarded (it answers its own part only); null after
+   * answering 503 when the service is not ready.
+   */
+  public static List<org.apache.kafka.streams.state.HostInfo> otherNodes(RoutingContext ctx,
+      java.util.function.Supplier<List<org.apache.kafka.streams.state.HostInfo>> hosts,
+      java.util.function.Supplier<org.apache.kafka.streams.state.HostInfo> self) {
+    if ("local".equals(ctx.queryParams().get("scope")) || QueryForwarder.wasForwarded(ctx)) {
+      return List.of();
+    }
+    try {
+      org.apache.kafka.streams.state.HostInfo me = self.get();
+      return hosts.get().stream().filter(h -> !h.equals(me)).toList();
+    } catch (RouteContext.NotReadyException e) {
+      unavailable(ctx, "not_ready", e.getMessage());
+      return null;
+    }
+  }
+
+  /**
    * Scatter-gather over the nodes that hold parts of a store (counters partitioned like their topic):
    * this node's part from {@code local}, every other node's from {@code uri} on it (which answers its
    * own part only), then {@code combine} of the parts that came. The answer names the nodes that did not
@@ -170,6 +190,21 @@ public final class Responses {
             .put("servedBy", nodeId));
       });
     }).onFailure(err -> failed(ctx, err));
+  }
+
+  /**
+   * A 202 for a change that the caller should see take effect (a rule, a policy): answers once the
+   * event is written and {@code applied} holds on this node, or {@code timeout} passed; the answer says
+   * which ({@code "applied": true|false}) beside what {@code extra} adds.
+   */
+  public void acceptedOnceApplied(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent,
+      Callable<Boolean> applied, java.time.Duration timeout, UnaryOperator<JsonObject> extra) {
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Future<RecordMetadata> waited = sent.compose(md -> until(applied, timeout).map(ok -> {
+      done.set(ok);
+      return md;
+    }));
+    accepted(ctx, meta, waited, ack -> extra.apply(ack).put("applied", done.get()));
   }
 
   /**

@@ -16,7 +16,6 @@ import io.poseidon.schemas.tide.RuleMatch;
 import io.poseidon.topology.config.DurationValidator;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.query.QueryResult;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -31,9 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -196,14 +193,9 @@ public final class TideRoutes implements ServiceRoutes {
     }
     EventMeta meta = EventMetas.first("tide.RoutingRule", "gateway", Commands.actor(ctx), Commands.traceparent(ctx),
         context.clock());
-    AtomicBoolean applied = new AtomicBoolean();
-    Future<RecordMetadata> sent = context.publisher().publish(TideTopics.ROUTING_RULES, ruleId, new RuleEvent(meta, rule))
-        .compose(md -> context.responses().until(() -> isStored(ruleId, meta.getEventId()), APPLY_WAIT)
-            .map(done -> {
-              applied.set(done);
-              return md;
-            }));
-    context.responses().accepted(ctx, meta, sent, ack -> ack.put("ruleId", ruleId).put("applied", applied.get()));
+    context.responses().acceptedOnceApplied(ctx, meta,
+        context.publisher().publish(TideTopics.ROUTING_RULES, ruleId, new RuleEvent(meta, rule)),
+        () -> isStored(ruleId, meta.getEventId()), APPLY_WAIT, ack -> ack.put("ruleId", ruleId));
   }
 
   private void deleteRule(RoutingContext ctx) {
@@ -215,13 +207,8 @@ public final class TideRoutes implements ServiceRoutes {
       }
       EventMeta meta = EventMetas.first("tide.RoutingRuleDeleted", "gateway", Commands.actor(ctx),
           Commands.traceparent(ctx), context.clock());
-      AtomicBoolean applied = new AtomicBoolean();
-      Future<RecordMetadata> sent = context.publisher().publish(TideTopics.ROUTING_RULES, ruleId, null)
-          .compose(md -> context.responses().until(() -> isGone(ruleId), APPLY_WAIT).map(done -> {
-            applied.set(done);
-            return md;
-          }));
-      context.responses().accepted(ctx, meta, sent, ack -> ack.put("ruleId", ruleId).put("applied", applied.get()));
+      context.responses().acceptedOnceApplied(ctx, meta, context.publisher().publish(TideTopics.ROUTING_RULES, ruleId,
+          null), () -> isGone(ruleId), APPLY_WAIT, ack -> ack.put("ruleId", ruleId));
     });
   }
 
@@ -347,18 +334,10 @@ public final class TideRoutes implements ServiceRoutes {
     Duration since = window;
     String label = windowParam == null ? "since start (at most " + config.getString(TideConfig.STATS_RETENTION) + ")"
         : windowParam;
-    boolean local = "local".equals(ctx.queryParams().get("scope")) || QueryForwarder.wasForwarded(ctx);
-    List<HostInfo> others = new ArrayList<>();
-    if (!local) {
-      TideQueries queries;
-      try {
-        queries = context.queries().get();
-      } catch (RouteContext.NotReadyException e) {
-        Responses.unavailable(ctx, "not_ready", e.getMessage());
-        return;
-      }
-      HostInfo self = queries.self();
-      queries.statsHosts().stream().filter(h -> !h.equals(self)).forEach(others::add);
+    List<HostInfo> others = Responses.otherNodes(ctx, () -> context.queries().get().statsHosts(),
+        () -> context.queries().get().self());
+    if (others == null) {
+      return;
     }
     String uri = "/api/v1/tide/stats?scope=local" + (windowParam == null ? "" : "&window=" + windowParam);
     context.responses().gather(ctx, () -> context.queries().get().localStats(since), TideRoutes::statsJson, others, uri,
