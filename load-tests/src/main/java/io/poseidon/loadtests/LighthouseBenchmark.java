@@ -190,30 +190,9 @@ public final class LighthouseBenchmark {
     long registryPid = stack.registry().pid();
     CpuUsage.Sample before = CpuUsage.sample(registryPid);
     long t0 = System.nanoTime();
-    long t10 = -1;
-    long t90 = -1;
-    long c10 = 0;
-    long c90 = 0;
     try (KafkaStreams streams = new KafkaStreams(topology, props)) {
       streams.start();
-      long deadline = t0 + RUN_TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        long lag = ConsumerLag.of(admin, group, LighthouseTopics.METRICS.name());
-        long done = lag < 0 ? 0 : batches - lag;
-        long at = System.nanoTime();
-        if (t10 < 0 && done >= batches / 10) {
-          t10 = at;
-          c10 = done;
-        }
-        if (t90 < 0 && done >= batches * 9 / 10) {
-          t90 = at;
-          c90 = done;
-        }
-        if (lag == 0) {
-          break;
-        }
-        Thread.sleep(100);
-      }
+      double rate = CommittedRate.await(admin, group, LighthouseTopics.METRICS.name(), batches, RUN_TIMEOUT);
       CpuUsage cpu = CpuUsage.between(before, CpuUsage.sample(registryPid));
       if (recording != null) {
         profile = JfrProfile.stop(recording, Path.of(options.get("out")).resolve(
@@ -226,7 +205,6 @@ public final class LighthouseBenchmark {
       }
       streams.close(Duration.ofSeconds(30));
       double wall = (System.nanoTime() - t0) / 1e9;
-      double rate = t90 > t10 && t10 > 0 ? (c90 - c10) / ((t90 - t10) / 1e9) : Double.NaN;
       say("%s run %d: %,.0f batches/s = %,.0f points/s (10-90 %%), JVM %.2f cores, others %.2f", path, index, rate,
           rate * points / batches, cpu.jvmCores(), cpu.otherCores());
       Thread.sleep(2_000);

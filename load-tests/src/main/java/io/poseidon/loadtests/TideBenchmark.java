@@ -239,30 +239,10 @@ public final class TideBenchmark {
     String group = StreamsDefaults.applicationId(config, TideModule.NAME);
     CpuUsage.Sample before = CpuUsage.sample(registryPid);
     long t0 = System.nanoTime();
-    long t10 = -1;
-    long t90 = -1;
-    long c10 = 0;
-    long c90 = 0;
+    double rate;
     try (KafkaStreams streams = new KafkaStreams(topology, props)) {
       streams.start();
-      long deadline = t0 + RUN_TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        long lag = ConsumerLag.of(admin, group, TideTopics.INGEST.name());
-        long done = lag < 0 ? 0 : records - lag;
-        long now = System.nanoTime();
-        if (t10 < 0 && done >= records / 10) {
-          t10 = now;
-          c10 = done;
-        }
-        if (t90 < 0 && done >= records * 9 / 10) {
-          t90 = now;
-          c90 = done;
-        }
-        if (lag == 0) {
-          break;
-        }
-        Thread.sleep(100);
-      }
+      rate = CommittedRate.await(admin, group, TideTopics.INGEST.name(), records, RUN_TIMEOUT);
       streams.close(Duration.ofSeconds(30));
     }
     CpuUsage cpu = CpuUsage.between(before, CpuUsage.sample(registryPid));
@@ -271,7 +251,6 @@ public final class TideBenchmark {
           java.time.LocalDate.now() + "-tide-topology.jfr"));
     }
     double wall = (System.nanoTime() - t0) / 1e9;
-    double rate = t90 > t10 && t10 > 0 ? (c90 - c10) / ((t90 - t10) / 1e9) : Double.NaN;
     say("%s run %d: %,.0f records/s (10-90 %%), %.1f s in all, JVM %.2f cores, others %.2f", path, index, rate, wall,
         cpu.jvmCores(), cpu.otherCores());
     Thread.sleep(2_000);
