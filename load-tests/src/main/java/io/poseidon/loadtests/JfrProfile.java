@@ -80,6 +80,11 @@ final class JfrProfile {
       // profiling, ...) cost so much on two cores that the phase they record saturates
       Recording recording = new Recording(Configuration.getConfiguration("default"));
       recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+      // profiles are committed beside their reports: no paths, command lines or environment of this machine
+      for (String event : List.of("jdk.InitialSystemProperty", "jdk.InitialEnvironmentVariable", "jdk.JVMInformation",
+          "jdk.NativeLibrary", "jdk.SystemProcess", "jdk.ModuleExport", "jdk.ModuleRequire")) {
+        recording.disable(event);
+      }
       recording.setToDisk(true);
       recording.start();
       return recording;
