@@ -17,6 +17,7 @@ import org.apache.kafka.common.config.TopicConfig;
  * @param valueSchema Avro record carried as value ({@code null} for raw bytes, e.g. dead letters)
  * @param owner the service that writes the topic's facts, or that consumes its commands
  * @param doc one sentence on what flows through the topic
+ * @param extraConfigs further topic-level configs it pins ({@code max.message.bytes} for large records)
  */
 public record TopicSpec(
     String name,
@@ -26,13 +27,27 @@ public record TopicSpec(
     String keyType,
     Class<?> valueSchema,
     String owner,
-    String doc) {
+    String doc,
+    Map<String, String> extraConfigs) {
+
+  public TopicSpec(String name, int partitions, String cleanupPolicy, Duration retention, String keyType,
+      Class<?> valueSchema, String owner, String doc) {
+    this(name, partitions, cleanupPolicy, retention, keyType, valueSchema, owner, doc, Map.of());
+  }
+
+  /** This topic with {@code configs} pinned beside its cleanup policy and retention. */
+  public TopicSpec withConfigs(Map<String, String> configs) {
+    Map<String, String> all = new HashMap<>(extraConfigs);
+    all.putAll(configs);
+    return new TopicSpec(name, partitions, cleanupPolicy, retention, keyType, valueSchema, owner, doc, Map.copyOf(all));
+  }
 
   public TopicSpec {
     Objects.requireNonNull(name, "name");
     if (!name.matches("[a-z][a-z0-9]*\\.[a-z0-9]+(-[a-z0-9]+)*")) {
       throw new IllegalArgumentException("topic name must be <domain>.<kebab-case>: " + name);
     }
+    extraConfigs = extraConfigs == null ? Map.of() : Map.copyOf(extraConfigs);
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1 for " + name);
     }
@@ -58,7 +73,7 @@ public record TopicSpec(
 
   /** The topic-level configs this spec pins. */
   public Map<String, String> configs() {
-    Map<String, String> configs = new HashMap<>();
+    Map<String, String> configs = new HashMap<>(extraConfigs);
     configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
     configs.put(TopicConfig.RETENTION_MS_CONFIG, retention == null ? "-1" : Long.toString(retention.toMillis()));
     return configs;

@@ -166,6 +166,15 @@ public final class StoreQueries {
     }
   }
 
+  /** The partitions of {@code topic} that each node's tasks of {@code store} hold (empty before the client runs). */
+  public Map<HostInfo, java.util.Set<Integer>> partitionsOf(String store, String topic) {
+    try {
+      return streams.partitionsOf(store, topic);
+    } catch (IllegalStateException e) {
+      return Map.of();
+    }
+  }
+
   /** This node. */
   public HostInfo self() {
     return self;

