@@ -50,6 +50,9 @@ public final class EventPublisher implements AutoCloseable {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // the largest command is a knowledge document (a 1 MiB body); topics that carry them take 4 MiB
+    // records, the others answer RecordTooLargeException (413) from the broker
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlockMs);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);

@@ -76,12 +76,18 @@ public final class QueryForwarder {
    * from its own stores): the JSON body of a 200, else a failed future naming the status.
    */
   public io.vertx.core.Future<io.vertx.core.json.JsonObject> fetch(RoutingContext ctx, HostInfo host, String uri) {
+    return fetch(ctx, host, uri, 5_000);
+  }
+
+  /** As {@link #fetch(RoutingContext, HostInfo, String)}, failing after {@code timeoutMs}. */
+  public io.vertx.core.Future<io.vertx.core.json.JsonObject> fetch(RoutingContext ctx, HostInfo host, String uri,
+      long timeoutMs) {
     RequestOptions options = new RequestOptions()
         .setMethod(io.vertx.core.http.HttpMethod.GET)
         .setHost(host.host())
         .setPort(host.port())
         .setURI(uri)
-        .setTimeout(5_000)
+        .setTimeout(timeoutMs)
         .putHeader(FORWARDED_BY, nodeId)
         .putHeader(RequestIds.HEADER, RequestIds.of(ctx));
     return client.request(options)

@@ -233,6 +233,25 @@ public final class Responses {
     });
   }
 
+  /**
+   * Runs {@code work} on the query pool (off the event loop): for a route that composes its own answer
+   * from several parts (oracle's search gathers candidates, then ranks them).
+   */
+  public <T> Future<T> offLoop(Callable<T> work) {
+    return queries.submit(work);
+  }
+
+  /** One part of a scatter-gather from {@code host} ({@link QueryForwarder#fetch}), failing after {@code timeout}. */
+  public Future<JsonObject> fetch(RoutingContext ctx, org.apache.kafka.streams.state.HostInfo host, String uri,
+      java.time.Duration timeout) {
+    return forwarder.fetch(ctx, host, uri, timeout.toMillis());
+  }
+
+  /** 503 for a not-ready service or a full pool, else a 500: what a failed off-loop part answers. */
+  public static void fail(RoutingContext ctx, Throwable err) {
+    failed(ctx, err);
+  }
+
   /** A query's result, rendered when local (on the worker). */
   private record Answer(QueryResult<?> result, Buffer body) {}
 

@@ -4,6 +4,7 @@ import io.poseidon.gateway.http.ApiContract;
 import io.poseidon.gateway.http.DepthsRoutes;
 import io.poseidon.gateway.http.HarborRoutes;
 import io.poseidon.gateway.http.LighthouseRoutes;
+import io.poseidon.gateway.http.OracleRoutes;
 import io.poseidon.gateway.http.PipelineRoutes;
 import io.poseidon.gateway.http.TideRoutes;
 import io.poseidon.gateway.http.WorkflowRoutes;
@@ -12,6 +13,7 @@ import io.poseidon.processors.depths.DepthsModule;
 import io.poseidon.processors.forge.ForgeModule;
 import io.poseidon.processors.harbor.HarborModule;
 import io.poseidon.processors.lighthouse.LighthouseModule;
+import io.poseidon.processors.oracle.OracleModule;
 import io.poseidon.processors.sim.SimModule;
 import io.poseidon.processors.tide.TideModule;
 import io.poseidon.topology.catalog.TopicCatalog;
@@ -34,6 +36,7 @@ public final class Services {
       GatewayService.of(new DepthsModule(), DepthsRoutes::new),
       GatewayService.of(new TideModule(), TideRoutes::new),
       GatewayService.of(new LighthouseModule(), LighthouseRoutes::new),
+      GatewayService.of(new OracleModule(), OracleRoutes::new),
       GatewayService.of(new CurrentModule(), WorkflowRoutes::new),
       GatewayService.of(new ForgeModule(), PipelineRoutes::new),
       GatewayService.of(new HarborModule(), HarborRoutes::new),

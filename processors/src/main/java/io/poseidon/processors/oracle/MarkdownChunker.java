@@ -7,9 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * Cuts a markdown body into chunks along its headings. Every heading (outside fenced code) starts a
- * section whose chunk keeps the heading path (outermost first); a section of up to {@code maxTokens}
- * is one chunk, a longer one is cut into windows of about {@code targetTokens} that overlap by
- * {@code overlapTokens}, ending at a sentence or line end where one is near. Tokens are estimated as
+ * section; consecutive sections are packed into one chunk while it stays within {@code maxTokens} (the
+ * chunk keeps its first section's heading path, outermost first), and a section longer than that is cut
+ * into windows of about {@code targetTokens} that overlap by {@code overlapTokens}, ending at a sentence
+ * or line end where one is near. Chunks never straddle a long section's boundary. Tokens are estimated as
  * 1.3 per word (the model's word pieces on English prose). Each chunk is the exact span
  * {@code body.substring(start, end)}, so a citation's offsets cut its text out of the body.
  */
@@ -49,17 +50,35 @@ public final class MarkdownChunker {
 
   public List<Chunk> chunk(String body) {
     List<Chunk> chunks = new ArrayList<>();
+    Chunk packing = null;
+    int packed = 0;
     for (Section s : sections(body)) {
       int start = skipSpace(body, s.start(), s.end());
       int end = trimEnd(body, start, s.end());
       if (body.substring(s.contentStart(), s.end()).isBlank() || start >= end) {
         continue; // a heading with nothing under it before the next: its children keep the path
       }
-      if (tokens(body, start, end) <= maxTokens) {
-        chunks.add(new Chunk(s.headings(), start, end));
-      } else {
+      int tokens = tokens(body, start, end);
+      if (tokens > maxTokens) {
+        if (packing != null) {
+          chunks.add(packing);
+          packing = null;
+        }
         windows(body, start, end, s.headings(), chunks);
+      } else if (packing != null && packed + tokens <= maxTokens) {
+        // consecutive short sections share a chunk (up to maxTokens); it keeps the first one's heading path
+        packing = new Chunk(packing.headings(), packing.start(), end);
+        packed += tokens;
+      } else {
+        if (packing != null) {
+          chunks.add(packing);
+        }
+        packing = new Chunk(s.headings(), start, end);
+        packed = tokens;
       }
+    }
+    if (packing != null) {
+      chunks.add(packing);
     }
     return chunks;
   }

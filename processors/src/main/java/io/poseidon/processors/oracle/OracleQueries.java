@@ -34,6 +34,13 @@ public final class OracleQueries {
     }
   };
 
+  private final Map<String, Cached<Object>> answers = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Cached<Object>> eldest) {
+      return size() > CACHE_ENTRIES;
+    }
+  };
+
   /** A cached value, valid while the index generations it was computed from hold and its TTL runs. */
   public record Cached<T>(T value, Map<Integer, Long> generations, long at) {}
 
@@ -80,6 +87,38 @@ public final class OracleQueries {
       }
     }
     return new QueryResult.Local<>(new Part(candidates, false), -1);
+  }
+
+  /**
+   * An answer computed before from the same index generations ({@code generations}: every searched
+   * partition's, from every node), within oracle.cache.ttl: any change of any searched index misses.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> Optional<T> cachedAnswer(String key, Map<Integer, Long> generations) {
+    if (ttl.isZero()) {
+      return Optional.empty();
+    }
+    synchronized (answers) {
+      Cached<Object> hit = answers.get(key);
+      if (hit != null && hit.generations().equals(generations) && clock.millis() - hit.at() < ttl.toMillis()) {
+        return Optional.of((T) hit.value());
+      }
+    }
+    return Optional.empty();
+  }
+
+  public void cacheAnswer(String key, Map<Integer, Long> generations, Object answer) {
+    if (!ttl.isZero()) {
+      synchronized (answers) {
+        answers.put(key, new Cached<>(answer, Map.copyOf(generations), clock.millis()));
+      }
+    }
+  }
+
+  /** This node as other nodes name it (host:port). */
+  public String nodeId() {
+    HostInfo self = stores.self();
+    return self.host() + ":" + self.port();
   }
 
   /** The nodes holding oracle's partitions, and which partitions each holds. */

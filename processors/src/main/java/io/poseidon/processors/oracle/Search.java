@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +22,8 @@ public final class Search {
   /** The constant of reciprocal-rank fusion (Cormack et al. 2009): score = Σ 1 / (k + rank). */
   public static final int RRF_K = 60;
   public static final int MAX_LIMIT = 50;
+  /** Most passages of one document in the results, so one long document does not fill them. */
+  public static final int PASSAGES_PER_DOCUMENT = 2;
 
   private Search() {}
 
@@ -107,14 +108,17 @@ public final class Search {
       case SEMANTIC -> ranked = candidates.semantic();
       default -> ranked = fuse(candidates.keyword(), candidates.semantic());
     }
-    Map<String, Passage> perDocument = new LinkedHashMap<>();
+    Map<String, Integer> perDocument = new HashMap<>();
+    List<Passage> out = new ArrayList<>();
     for (Passage p : ranked) {
-      perDocument.putIfAbsent(p.docId(), p);
-      if (perDocument.size() == request.limit()) {
-        break;
+      if (perDocument.merge(p.docId(), 1, Integer::sum) <= PASSAGES_PER_DOCUMENT) {
+        out.add(p);
+        if (out.size() == request.limit()) {
+          break;
+        }
       }
     }
-    return List.copyOf(perDocument.values());
+    return List.copyOf(out);
   }
 
   /** Reciprocal-rank fusion of two ranked lists of chunks. */

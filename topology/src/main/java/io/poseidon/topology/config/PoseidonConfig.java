@@ -90,8 +90,9 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.MEDIUM,
           "Host other nodes use to reach this node's gateway for forwarded queries "
               + "(Streams application.server). Empty: http.host, or localhost when binding to 0.0.0.0.")
-      .define(HTTP_MAX_BODY_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1024), Importance.LOW,
-          "Largest request body the gateway accepts (413 above).")
+      .define(HTTP_MAX_BODY_BYTES, Type.INT, 3 * 1024 * 1024, Range.atLeast(1024), Importance.LOW,
+          "Largest request body the gateway accepts (413 above): room for a knowledge document's 1 MiB body "
+              + "in JSON; each operation's own limits (points, batch sizes, oracle.max.body.bytes) are checked after.")
       .define(HTTP_EVENT_LOOPS, Type.INT, 0, Range.between(0, 256), Importance.MEDIUM,
           "HTTP server instances, one verticle per event loop. 0: as many as the machine has cores.")
       .define(HTTP_QUERY_THREADS, Type.INT, 4, Range.between(1, 256), Importance.LOW,
