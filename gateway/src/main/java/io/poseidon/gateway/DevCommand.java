@@ -61,6 +61,13 @@ final class DevCommand {
       }
 
       @Override
+      public void onReady(io.poseidon.gateway.node.Node node, String gateway) {
+        if (node.config().services().contains("oracle")) {
+          ProjectDocs.index(java.nio.file.Path.of("").toAbsolutePath(), gateway);
+        }
+      }
+
+      @Override
       public void close() {
         stack.close();
       }

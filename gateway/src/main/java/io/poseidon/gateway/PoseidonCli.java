@@ -56,6 +56,9 @@ public final class PoseidonCli {
     /** Settings {@code dev} gives the node unless the file or the environment say otherwise. */
     Map<String, String> nodeDefaults();
 
+    /** Runs once the node is ready (on its own thread): what dev does with a running node. */
+    default void onReady(Node node, String gateway) {}
+
     @Override
     void close();
   }
@@ -64,8 +67,11 @@ public final class PoseidonCli {
     if (args.length > 0 && List.of("publish", "ingest").contains(args[0])) {
       System.exit(ClientCommands.run(args, System.out, System.err));
     }
+    if (args.length > 0 && List.of("search", "ask").contains(args[0])) {
+      System.exit(SearchCommands.run(args, System.out, System.err));
+    }
     if (args.length == 0 || !List.of("dev", "node").contains(args[0])) {
-      System.err.println("usage: poseidon dev|node|publish|ingest [options]   (see README.md; publish --help, ingest --help)");
+      System.err.println("usage: poseidon dev|node|publish|ingest|search|ask [options]   (see README.md; <command> --help)");
       System.exit(2);
     }
     if (args[0].equals("dev")) {
@@ -138,6 +144,11 @@ public final class PoseidonCli {
     }
     System.out.println("  Ctrl-C stops everything.");
     System.out.println();
+    if (finalStack != null && node.isReady()) {
+      Thread ready = new Thread(() -> finalStack.onReady(node, gateway), "poseidon-dev-ready");
+      ready.setDaemon(true);
+      ready.start();
+    }
     System.out.flush();
     stopped.await();
   }

@@ -115,7 +115,8 @@ public final class OracleRoutes implements ServiceRoutes {
         .put("indexedVersion", s.getIndexedVersion()).put("status", s.getStatus().name()).put("deleted", s.getDeleted())
         .put("chunks", s.getChunks()).put("indexedAt", s.getIndexedAt() == null ? null : s.getIndexedAt().toString())
         .put("changedAt", s.getChangedAt().toString()).put("title", s.getTitle())
-        .put("kind", s.getKind().name().toLowerCase(Locale.ROOT)).put("service", s.getService()).put("error", s.getError());
+        .put("kind", s.getKind().name().toLowerCase(Locale.ROOT)).put("service", s.getService()).put("error", s.getError())
+        .put("contentHash", s.getContentHash());
   }
 
   // --- search ---

@@ -30,6 +30,8 @@ public final class Answers {
   static final double RELATIVE_CUTOFF = 0.8;
   private static final Pattern MARKUP = Pattern.compile("^(\\s*([-*+]|\\d+[.)]|>)\\s+)+");
   private static final Analyzer ANALYZER = new EnglishAnalyzer();
+  /** A sentence has at least four words of letters (not a line of code or a table row). */
+  private static final Pattern WORDS = Pattern.compile("(?<![`\\w])[A-Za-z]{2,}(?![`\\w])");
 
   private Answers() {}
 
@@ -107,7 +109,8 @@ public final class Answers {
 
   private static void prose(String text, int from, int to, List<int[]> out) {
     BreakIterator it = BreakIterator.getSentenceInstance(Locale.ENGLISH);
-    String block = text.substring(from, to);
+    // a paragraph's line breaks are spaces (a line break would end a sentence); same length, same offsets
+    String block = text.substring(from, to).replace('\n', ' ').replace('\r', ' ');
     it.setText(block);
     int start = it.first();
     for (int end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
@@ -119,7 +122,7 @@ public final class Answers {
       while (e > s && Character.isWhitespace(text.charAt(e - 1))) {
         e--;
       }
-      if (e - s >= 20) {
+      if (e - s >= 20 && WORDS.matcher(text.substring(s, e)).results().count() >= 4) {
         out.add(new int[] {s, e});
       }
     }

@@ -4,6 +4,8 @@ import io.poseidon.schemas.oracle.IndexedChunk;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.text.BreakIterator;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,7 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.uhighlight.DefaultPassageFormatter;
+import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
 import org.apache.lucene.store.ByteBuffersDirectory;
 
@@ -63,6 +66,9 @@ public final class PartitionIndex implements Closeable {
   static final String SOURCE_URI = "sourceUri";
   /** Field weights of the keyword query: a match in the title or a heading says more than one in the text. */
   static final Map<String, Float> WEIGHTS = Map.of(TITLE, 2.0f, HEADING, 1.5f, TEXT, 1.0f);
+
+  /** About how long each highlighted passage of a snippet is (two of them at most). */
+  static final int SNIPPET_PASSAGE_CHARS = 160;
 
   private static final FieldType TEXT_WITH_OFFSETS = new FieldType(TextField.TYPE_STORED);
 
@@ -156,7 +162,7 @@ public final class PartitionIndex implements Closeable {
     String key = OracleTopology.chunkKey(c.getDocId(), c.getIndex());
     d.add(new StringField(KEY, key, Field.Store.YES));
     d.add(new StringField(DOC_ID, c.getDocId(), Field.Store.YES));
-    d.add(new StringField(KIND, c.getKind().name().toLowerCase(java.util.Locale.ROOT), Field.Store.YES));
+    d.add(new StringField(KIND, c.getKind().name().toLowerCase(Locale.ROOT), Field.Store.YES));
     if (c.getService() != null) {
       d.add(new StringField(SERVICE, c.getService(), Field.Store.YES));
     }
@@ -246,6 +252,8 @@ public final class PartitionIndex implements Closeable {
     }
     UnifiedHighlighter highlighter = UnifiedHighlighter.builder(searcher, analyzer)
         .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", " … ", true))
+        .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
+            BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS))
         .withMaxLength(100_000)
         .build();
     int[] ids = new int[top.scoreDocs.length];
