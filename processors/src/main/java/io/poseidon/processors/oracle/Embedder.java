@@ -85,6 +85,27 @@ public final class Embedder {
     return buf.array();
   }
 
+  /** Several vectors of {@link #DIMENSIONS} floats, one after the other (a chunk's and its windows'). */
+  public static byte[] toBytes(List<float[]> vectors) {
+    ByteBuffer buf = ByteBuffer.allocate(vectors.size() * DIMENSIONS * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float[] v : vectors) {
+      for (float f : v) {
+        buf.putFloat(f);
+      }
+    }
+    return buf.array();
+  }
+
+  /** The vectors of {@link #toBytes(List)}. */
+  public static List<float[]> vectors(ByteBuffer bytes) {
+    float[] all = fromBytes(bytes);
+    List<float[]> out = new ArrayList<>(all.length / DIMENSIONS);
+    for (int i = 0; i + DIMENSIONS <= all.length; i += DIMENSIONS) {
+      out.add(java.util.Arrays.copyOfRange(all, i, i + DIMENSIONS));
+    }
+    return out;
+  }
+
   public static float[] fromBytes(ByteBuffer bytes) {
     ByteBuffer buf = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     float[] out = new float[buf.remaining() / 4];
@@ -103,6 +124,32 @@ public final class Embedder {
       nb += b[i] * b[i];
     }
     return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+  }
+
+  /** Sentences per window of a chunk that gets vectors of its own, and how many two windows share. */
+  static final int WINDOW_SENTENCES = 4;
+  static final int WINDOW_OVERLAP = 1;
+
+  /**
+   * The vectors of a chunk: the whole chunk's, then — for a chunk of more than {@link #WINDOW_SENTENCES}
+   * sentences — one per window of that many sentences (overlapping by {@link #WINDOW_OVERLAP}), each with
+   * the title and heading path before it. A question about one sentence is near that sentence's window even
+   * where the chunk as a whole is about more (all-MiniLM-L6-v2 was trained on sentences and short passages).
+   */
+  public List<float[]> chunkVectors(String title, List<String> headings, String text) {
+    List<float[]> out = new ArrayList<>();
+    out.add(embed(chunkInput(title, headings, text)));
+    List<int[]> sentences = Answers.sentences(text);
+    if (sentences.size() > WINDOW_SENTENCES) {
+      for (int first = 0; first < sentences.size(); first += WINDOW_SENTENCES - WINDOW_OVERLAP) {
+        int last = Math.min(sentences.size(), first + WINDOW_SENTENCES) - 1;
+        out.add(embed(chunkInput(title, headings, text.substring(sentences.get(first)[0], sentences.get(last)[1]))));
+        if (last == sentences.size() - 1) {
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /** What a chunk's vector is computed from: the document title and heading path give the text its context. */

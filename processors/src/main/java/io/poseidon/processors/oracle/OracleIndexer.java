@@ -248,7 +248,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
         String textHash = ContentHash.sha256(Embedder.MODEL + "\u0001" + input);
         ByteBuffer vector = reusable.get(textHash);
         if (vector == null) {
-          vector = ByteBuffer.wrap(Embedder.toBytes(embedder.embed(input)));
+          vector = ByteBuffer.wrap(Embedder.toBytes(embedder.chunkVectors(doc.getTitle(), span.headings(), text)));
           embedded++;
         }
         cut.add(IndexedChunk.newBuilder().setDocId(docId).setVersion(change.getVersion()).setIndex(i)

@@ -8,7 +8,9 @@ import java.text.BreakIterator;
 import java.util.Locale;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -29,7 +31,6 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
@@ -59,11 +60,17 @@ public final class PartitionIndex implements Closeable {
   static final String HEADING = "heading";
   static final String TEXT = "text";
   static final String VECTOR = "vector";
+  /** What a Lucene document is: a chunk (searched by keywords, holds the stored fields) or one of its vectors. */
+  static final String TYPE = "type";
+  static final String CHUNK = "chunk";
+  static final String VECTOR_DOC = "vector";
   static final String VERSION = "version";
   static final String START = "start";
   static final String END = "end";
   static final String HEADINGS = "headings";
   static final String SOURCE_URI = "sourceUri";
+  /** Vectors asked of the HNSW graph per chunk wanted (a chunk has several). */
+  static final int VECTORS_PER_HIT = 4;
   /** Field weights of the keyword query: a match in the title or a heading says more than one in the text. */
   static final Map<String, Float> WEIGHTS = Map.of(TITLE, 2.0f, HEADING, 1.5f, TEXT, 1.0f);
 
@@ -109,8 +116,8 @@ public final class PartitionIndex implements Closeable {
 
   /** Replaces every chunk of {@code docId} with {@code chunks} (visible after {@link #refresh()}). */
   public void replace(String docId, List<IndexedChunk> chunks) {
-    List<Document> docs = new ArrayList<>(chunks.size());
-    chunks.forEach(c -> docs.add(document(c)));
+    List<Document> docs = new ArrayList<>();
+    chunks.forEach(c -> docs.addAll(documents(c)));
     try {
       writer.updateDocuments(new Term(DOC_ID, docId), docs);
     } catch (IOException e) {
@@ -122,7 +129,7 @@ public final class PartitionIndex implements Closeable {
   /** Adds chunks without looking for older ones (rebuilding from the store). */
   public void add(IndexedChunk chunk) {
     try {
-      writer.addDocument(document(chunk));
+      writer.addDocuments(documents(chunk));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -154,15 +161,19 @@ public final class PartitionIndex implements Closeable {
 
   /** Chunks searchable now. */
   public int chunks() {
-    return withSearcher(s -> s.getIndexReader().numDocs());
+    return withSearcher(s -> s.count(new TermQuery(new Term(TYPE, CHUNK))));
   }
 
-  private static Document document(IndexedChunk c) {
-    Document d = new Document();
+  /** A chunk as Lucene documents: the chunk (text, stored fields) and one document per vector of it. */
+  private static List<Document> documents(IndexedChunk c) {
+    List<Document> docs = new ArrayList<>();
     String key = OracleTopology.chunkKey(c.getDocId(), c.getIndex());
+    String kind = c.getKind().name().toLowerCase(Locale.ROOT);
+    Document d = new Document();
+    d.add(new StringField(TYPE, CHUNK, Field.Store.NO));
     d.add(new StringField(KEY, key, Field.Store.YES));
     d.add(new StringField(DOC_ID, c.getDocId(), Field.Store.YES));
-    d.add(new StringField(KIND, c.getKind().name().toLowerCase(Locale.ROOT), Field.Store.YES));
+    d.add(new StringField(KIND, kind, Field.Store.YES));
     if (c.getService() != null) {
       d.add(new StringField(SERVICE, c.getService(), Field.Store.YES));
     }
@@ -176,8 +187,21 @@ public final class PartitionIndex implements Closeable {
     if (c.getSourceUri() != null) {
       d.add(new StoredField(SOURCE_URI, c.getSourceUri()));
     }
-    d.add(new KnnFloatVectorField(VECTOR, Embedder.fromBytes(c.getVector()), VectorSimilarityFunction.COSINE));
-    return d;
+    docs.add(d);
+    // the chunk's vectors (the whole chunk's, then its sentence windows'): a KNN hit on any names the chunk
+    for (float[] vector : Embedder.vectors(c.getVector())) {
+      Document v = new Document();
+      v.add(new StringField(TYPE, VECTOR_DOC, Field.Store.NO));
+      v.add(new StringField(KEY, key, Field.Store.YES));
+      v.add(new StringField(DOC_ID, c.getDocId(), Field.Store.NO));
+      v.add(new StringField(KIND, kind, Field.Store.NO));
+      if (c.getService() != null) {
+        v.add(new StringField(SERVICE, c.getService(), Field.Store.NO));
+      }
+      v.add(new KnnFloatVectorField(VECTOR, vector, VectorSimilarityFunction.COSINE));
+      docs.add(v);
+    }
+    return docs;
   }
 
   /** The keyword query for {@code text} (a simple syntax: words, "phrases", -exclusions; never a parse error). */
@@ -214,17 +238,46 @@ public final class PartitionIndex implements Closeable {
     return withSearcher(s -> passages(s, s.search(search, n), text, Passage.Source.KEYWORD));
   }
 
-  /** Nearest chunks to {@code vector} (HNSW), best first, at most {@code n}; {@code query} only highlights. */
+  /**
+   * Chunks nearest to {@code vector} (HNSW over every chunk's vectors; a chunk scores as its nearest
+   * vector), best first, at most {@code n}; {@code query} only highlights.
+   */
   public List<Passage> semantic(String query, float[] vector, String service, String kind, int n) {
     Query filter = filter(service, kind);
-    Query knn = new KnnFloatVectorQuery(VECTOR, vector, n, filter);
+    Query vectors = new TermQuery(new Term(TYPE, VECTOR_DOC));
+    Query knnFilter = filter == null ? vectors : new BooleanQuery.Builder().add(vectors, BooleanClause.Occur.FILTER)
+        .add(filter, BooleanClause.Occur.FILTER).build();
+    Query knn = new KnnFloatVectorQuery(VECTOR, vector, n * VECTORS_PER_HIT, knnFilter);
     Query text = keywordQuery(query);
-    return withSearcher(s -> passages(s, s.search(knn, n), text, Passage.Source.SEMANTIC));
+    return withSearcher(s -> {
+      Map<String, Float> best = new LinkedHashMap<>();
+      for (ScoreDoc sd : s.search(knn, n * VECTORS_PER_HIT).scoreDocs) {
+        String key = s.storedFields().document(sd.doc, Set.of(KEY)).get(KEY);
+        best.merge(key, sd.score, Math::max);
+      }
+      List<Map.Entry<String, Float>> ranked = new ArrayList<>(best.entrySet());
+      ranked.sort(Map.Entry.<String, Float>comparingByValue().reversed());
+      if (ranked.size() > n) {
+        ranked = ranked.subList(0, n);
+      }
+      List<ScoreDoc> chunkDocs = new ArrayList<>();
+      for (Map.Entry<String, Float> e : ranked) {
+        TopDocs chunk = s.search(new BooleanQuery.Builder()
+            .add(new TermQuery(new Term(KEY, e.getKey())), BooleanClause.Occur.FILTER)
+            .add(new TermQuery(new Term(TYPE, CHUNK)), BooleanClause.Occur.FILTER).build(), 1);
+        if (chunk.scoreDocs.length == 1) {
+          chunkDocs.add(new ScoreDoc(chunk.scoreDocs[0].doc, e.getValue()));
+        }
+      }
+      TopDocs top = new TopDocs(new org.apache.lucene.search.TotalHits(chunkDocs.size(),
+          org.apache.lucene.search.TotalHits.Relation.EQUAL_TO), chunkDocs.toArray(ScoreDoc[]::new));
+      return passages(s, top, text, Passage.Source.SEMANTIC);
+    });
   }
 
   /** Every chunk (tests, the benchmark's baseline). */
   public int count() {
-    return withSearcher(s -> s.count(new MatchAllDocsQuery()));
+    return chunks();
   }
 
   /** A plain {@link IndexSearcher} over this index, for the benchmark's baseline; release it after use. */
@@ -253,7 +306,7 @@ public final class PartitionIndex implements Closeable {
     UnifiedHighlighter highlighter = UnifiedHighlighter.builder(searcher, analyzer)
         .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", " … ", true))
         .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
-            BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS))
+            BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS, 0.5f))
         .withMaxLength(100_000)
         .build();
     int[] ids = new int[top.scoreDocs.length];
