@@ -110,7 +110,8 @@ public final class Answers {
   private static void prose(String text, int from, int to, List<int[]> out) {
     BreakIterator it = BreakIterator.getSentenceInstance(Locale.ENGLISH);
     // a paragraph's line breaks are spaces (a line break would end a sentence); same length, same offsets
-    String block = text.substring(from, to).replace('\n', ' ').replace('\r', ' ');
+    // and inline code is masked (a "." in `./poseidon dev` ends no sentence)
+    String block = maskCode(text.substring(from, to).replace('\n', ' ').replace('\r', ' '));
     it.setText(block);
     int start = it.first();
     for (int end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
@@ -126,6 +127,25 @@ public final class Answers {
         out.add(new int[] {s, e});
       }
     }
+  }
+
+  /** {@code text} with the inside of every `inline code` span replaced by 'x' (same length). */
+  static String maskCode(String text) {
+    StringBuilder out = new StringBuilder(text);
+    int open = -1;
+    for (int i = 0; i < out.length(); i++) {
+      if (out.charAt(i) == '`') {
+        if (open < 0) {
+          open = i;
+        } else {
+          for (int j = open + 1; j < i; j++) {
+            out.setCharAt(j, 'x');
+          }
+          open = -1;
+        }
+      }
+    }
+    return out.toString();
   }
 
   static Set<String> terms(String text) {

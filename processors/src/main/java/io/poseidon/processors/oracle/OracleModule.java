@@ -69,6 +69,13 @@ public final class OracleModule implements ServiceModule<OracleQueries> {
         new OracleConfig(context.config()).cacheTtl());
   }
 
+  /** The indexes of every topology this module runs in this JVM (benchmarks compare them with plain Lucene). */
+  public java.util.Collection<OracleIndexes> runningIndexes() {
+    synchronized (indexes) {
+      return List.copyOf(indexes.values());
+    }
+  }
+
   private OracleIndexes indexesOf(ServiceContext context) {
     return indexes.computeIfAbsent(context, c -> new OracleIndexes());
   }

@@ -205,7 +205,7 @@ public final class PartitionIndex implements Closeable {
   }
 
   /** The keyword query for {@code text} (a simple syntax: words, "phrases", -exclusions; never a parse error). */
-  Query keywordQuery(String text) {
+  public Query keywordQuery(String text) {
     SimpleQueryParser parser = new SimpleQueryParser(analyzer, WEIGHTS);
     parser.setDefaultOperator(BooleanClause.Occur.SHOULD);
     Query q = parser.parse(text);

@@ -34,6 +34,13 @@ class AnswersTest {
   }
 
   @Test
+  void aPeriodInInlineCodeEndsNoSentence() {
+    String text = "Make prod fail: `FAILURES=checkout@prod ./poseidon dev`\n(staging is rolled back). Then look.";
+    List<String> sentences = Answers.sentences(text).stream().map(s -> text.substring(s[0], s[1])).toList();
+    assertEquals(List.of("Make prod fail: `FAILURES=checkout@prod ./poseidon dev`\n(staging is rolled back)."), sentences);
+  }
+
+  @Test
   void theAnswerIsTheSentencesThatAnswerWithTheirSpansInTheBody() {
     String body = "# Payments\n\nIntro line that says little.\n\n" + TEXT;
     int start = body.indexOf("## How to roll back");
