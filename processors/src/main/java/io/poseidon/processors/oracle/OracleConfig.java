@@ -17,6 +17,7 @@ public final class OracleConfig extends AbstractConfig {
   public static final String DEBOUNCE_MAX_WAIT = "oracle.debounce.max.wait";
   public static final String INDEXING_INTERVAL = "oracle.indexing.interval";
   public static final String INDEXING_BATCH = "oracle.indexing.batch";
+  public static final String INDEXING_BATCH_TIME = "oracle.indexing.batch.time";
   public static final String CHUNK_MAX_TOKENS = "oracle.chunk.max.tokens";
   public static final String CHUNK_TARGET_TOKENS = "oracle.chunk.target.tokens";
   public static final String CHUNK_OVERLAP_TOKENS = "oracle.chunk.overlap.tokens";
@@ -36,6 +37,9 @@ public final class OracleConfig extends AbstractConfig {
       .define(INDEXING_BATCH, Type.INT, 32, Range.between(1, 10_000), Importance.LOW,
           "Most documents a task indexes in one look (the rest wait for the next one, so a burst does not "
               + "hold the stream thread for long).")
+      .define(INDEXING_BATCH_TIME, Type.STRING, "2s", new DurationValidator(Duration.ofMillis(10)), Importance.LOW,
+          "Longest a task spends indexing in one look before it lets the stream thread commit (embedding is the "
+              + "slow part; a long look would hold the transaction open): the rest wait for the next look.")
       .define(CHUNK_MAX_TOKENS, Type.INT, 500, Range.between(50, 5_000), Importance.LOW,
           "A section of a document up to this many tokens (estimated: 1.3 per word) is one chunk; a longer "
               + "one is cut into windows of oracle.chunk.target.tokens.")
@@ -83,6 +87,10 @@ public final class OracleConfig extends AbstractConfig {
 
   public int indexingBatch() {
     return getInt(INDEXING_BATCH);
+  }
+
+  public Duration indexingBatchTime() {
+    return duration(INDEXING_BATCH_TIME);
   }
 
   public MarkdownChunker chunker() {

@@ -24,7 +24,6 @@ import io.poseidon.topology.timers.TimerIndex;
 import io.poseidon.topology.validation.Ids;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -181,11 +180,18 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     }
   }
 
-  /** Indexes the documents whose debounce ended, at most oracle.indexing.batch of them. */
+  /**
+   * Indexes the documents whose debounce ended: at most oracle.indexing.batch of them and for at most
+   * oracle.indexing.batch.time, so the stream thread commits between looks.
+   */
   void indexDue(long now) {
     PartitionIndex target = index();
+    long deadline = System.nanoTime() + config.indexingBatchTime().toNanos();
     List<TimerIndex.Timer> due = timers.due(now, config.indexingBatch());
     for (TimerIndex.Timer timer : due) {
+      if (System.nanoTime() > deadline) {
+        break; // the rest stay due: the next look takes them
+      }
       timers.cancel(timer.id(), timer.dueAt());
       PendingChange change = pending.get(timer.id());
       if (change == null || change.getDueAt().toEpochMilli() != timer.dueAt()) {
@@ -338,9 +344,5 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     if (index != null) {
       indexes.close(index);
     }
-  }
-
-  static Duration debounceOf(OracleConfig config) {
-    return config.debounce();
   }
 }
