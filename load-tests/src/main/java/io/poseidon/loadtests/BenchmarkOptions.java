@@ -55,31 +55,7 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
 
   /** @throws IllegalArgumentException with a message for the user on an unknown option or a bad value */
   public static BenchmarkOptions parse(String[] args, Properties system) {
-    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
-    DEFAULTS.keySet().forEach(name -> {
-      String fromProperty = system.getProperty("bench." + name);
-      if (fromProperty != null && !fromProperty.isBlank()) {
-        values.put(name, fromProperty);
-      }
-    });
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + usage());
-      }
-      int eq = arg.indexOf('=');
-      String name = eq > 0 ? arg.substring(2, eq) : arg.substring(2);
-      if (!DEFAULTS.containsKey(name)) {
-        throw new IllegalArgumentException("unknown option " + arg + "\n" + usage());
-      }
-      if (eq > 0) {
-        values.put(name, arg.substring(eq + 1));
-      } else if (i + 1 < args.length) {
-        values.put(name, args[++i]);
-      } else {
-        throw new IllegalArgumentException("missing value after " + arg);
-      }
-    }
+    Map<String, String> values = values(args, system, DEFAULTS);
     List<Integer> rates = new ArrayList<>();
     for (String r : values.get("rates").split(",")) {
       rates.add(positive("rates", r.trim()));
@@ -95,8 +71,49 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
   }
 
   public static String usage() {
+    return usage(DEFAULTS);
+  }
+
+  /**
+   * The options of a benchmark with its own set of them ({@code defaults}: name → default value, in the
+   * order they are listed): each from {@code --name value} or {@code --name=value}, else the system
+   * property {@code bench.name}, else its default. Checking the values is the caller's.
+   *
+   * @throws IllegalArgumentException with a message for the user on an unknown option or a missing value
+   */
+  public static Map<String, String> values(String[] args, Properties system, Map<String, String> defaults) {
+    Map<String, String> values = new LinkedHashMap<>(defaults);
+    defaults.keySet().forEach(name -> {
+      String fromProperty = system.getProperty("bench." + name);
+      if (fromProperty != null && !fromProperty.isBlank()) {
+        values.put(name, fromProperty);
+      }
+    });
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + usage(defaults));
+      }
+      int eq = arg.indexOf('=');
+      String name = eq > 0 ? arg.substring(2, eq) : arg.substring(2);
+      if (!defaults.containsKey(name)) {
+        throw new IllegalArgumentException("unknown option " + arg + "\n" + usage(defaults));
+      }
+      if (eq > 0) {
+        values.put(name, arg.substring(eq + 1));
+      } else if (i + 1 < args.length) {
+        values.put(name, args[++i]);
+      } else {
+        throw new IllegalArgumentException("missing value after " + arg);
+      }
+    }
+    return values;
+  }
+
+  /** The options and their defaults, one a line. */
+  public static String usage(Map<String, String> defaults) {
     StringBuilder out = new StringBuilder("options (system property bench.<name> works too):");
-    DEFAULTS.forEach((name, value) -> out.append("\n  --").append(name).append(' ').append(value));
+    defaults.forEach((name, value) -> out.append("\n  --").append(name).append(' ').append(value));
     return out.toString();
   }
 
@@ -109,7 +126,7 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
         + (jfrRate > 0 ? " --jfr-rate " + jfrRate : "");
   }
 
-  private static int positive(String name, String value) {
+  static int positive(String name, String value) {
     int n = number(name, value);
     if (n <= 0) {
       throw new IllegalArgumentException("--" + name + " must be positive, got " + value);
@@ -117,7 +134,7 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
     return n;
   }
 
-  private static int nonNegative(String name, String value) {
+  static int nonNegative(String name, String value) {
     int n = number(name, value);
     if (n < 0) {
       throw new IllegalArgumentException("--" + name + " must be >= 0, got " + value);

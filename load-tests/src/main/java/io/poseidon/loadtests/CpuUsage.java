@@ -40,6 +40,13 @@ public record CpuUsage(long jvmCpuNanos, long wallNanos, double jvmCores, double
     return new CpuUsage(jvm, wall, jvm < 0 || wall <= 0 ? Double.NaN : (double) jvm / wall, registry, machine, jit);
   }
 
+  /** What the cores did over {@code over} while the benchmark sends nothing (the idle baseline of a report). */
+  public static CpuUsage idle(long registryPid, java.time.Duration over) throws InterruptedException {
+    Sample before = sample(registryPid);
+    Thread.sleep(over.toMillis());
+    return between(before, sample(registryPid));
+  }
+
   /** Cores used by every other process of the machine (other builds, tests, ...). */
   public double otherCores() {
     return Math.max(0, machineCores - jvmCores - registryCores);

@@ -48,22 +48,7 @@ public final class ReportWriter {
         .append("the load generator (in this JVM). All traffic is loopback. Absolute numbers only describe this machine; ")
         .append("the **ratios** Poseidon / raw Kafka, measured in the same run, are the result.\n\n");
 
-    out.append("## Machine\n\n");
-    out.append("- nproc: ").append(m.processors()).append(" · CPU: ").append(m.cpuModel())
-        .append(" · RAM: ").append(m.memTotalBytes() < 0 ? "?" : String.format(Locale.ROOT, "%.1f GB", m.memTotalBytes() / MB / 1024))
-        .append('\n');
-    out.append("- Java ").append(m.javaVersion()).append(" (").append(m.vm()).append("), max heap ")
-        .append(String.format(Locale.ROOT, "%.0f MB", m.maxHeapBytes() / MB)).append(" · ").append(m.os()).append('\n');
-    out.append("- Stack: Kafka 4.3.1 single KRaft node (embedded, started in ").append(run.stackStartup().toMillis())
-        .append(" ms with the registry), Apicurio Registry 2.6.13 (H2); node: ").append(run.nodeSetup())
-        .append(", ready ").append(run.nodeStartup().toMillis()).append(" ms after start\n");
-    CpuUsage idle = run.idle();
-    out.append("- Idle, without load (").append(idle.wallNanos() / 1_000_000_000).append(" s): this JVM ")
-        .append(num(idle.jvmCores(), 2)).append(" cores, registry ").append(num(idle.registryCores(), 2))
-        .append(", **other processes ").append(num(idle.otherCores(), 2)).append(" cores**")
-        .append(idle.otherCores() > RegistrationBenchmark.BUSY_MACHINE_CORES
-            ? " — the machine was NOT quiet: other work competed for the cores, see the per-phase column below" : "")
-        .append("\n\n");
+    out.append(machineSection(m, run.stackStartup(), run.nodeSetup(), run.nodeStartup(), run.idle())).append('\n');
 
     out.append("## What was measured\n\n");
     out.append("- **raw-kafka** (baseline A): a plain `KafkaProducer` with the gateway's settings (acks=all, idempotence, ")
@@ -190,6 +175,31 @@ public final class ReportWriter {
         .append("and JIT included) per request sent; Poseidon's includes the depths topology processing the ")
         .append("registrations. The registry process is not included (it is idle once the schema ids are cached).\n");
     out.append("- Percentiles are from HdrHistogram (3 significant digits); ratios > 1 mean Poseidon is slower.\n");
+    return out.toString();
+  }
+
+  /**
+   * The "Machine" section of a report: the machine and JVM, the local stack and the node (as {@code
+   * nodeSetup} describes it), and the idle baseline with what other processes took meanwhile.
+   */
+  static String machineSection(ProcessStats.Machine m, java.time.Duration stackStartup, String nodeSetup,
+      java.time.Duration nodeStartup, CpuUsage idle) {
+    StringBuilder out = new StringBuilder();
+    out.append("## Machine\n\n");
+    out.append("- nproc: ").append(m.processors()).append(" · CPU: ").append(m.cpuModel())
+        .append(" · RAM: ").append(m.memTotalBytes() < 0 ? "?" : String.format(Locale.ROOT, "%.1f GB", m.memTotalBytes() / MB / 1024))
+        .append('\n');
+    out.append("- Java ").append(m.javaVersion()).append(" (").append(m.vm()).append("), max heap ")
+        .append(String.format(Locale.ROOT, "%.0f MB", m.maxHeapBytes() / MB)).append(" · ").append(m.os()).append('\n');
+    out.append("- Stack: Kafka 4.3.1 single KRaft node (embedded, started in ").append(stackStartup.toMillis())
+        .append(" ms with the registry), Apicurio Registry 2.6.13 (H2); node: ").append(nodeSetup)
+        .append(", ready ").append(nodeStartup.toMillis()).append(" ms after start\n");
+    out.append("- Idle, without load (").append(idle.wallNanos() / 1_000_000_000).append(" s): this JVM ")
+        .append(num(idle.jvmCores(), 2)).append(" cores, registry ").append(num(idle.registryCores(), 2))
+        .append(", **other processes ").append(num(idle.otherCores(), 2)).append(" cores**")
+        .append(idle.otherCores() > RegistrationBenchmark.BUSY_MACHINE_CORES
+            ? " — the machine was NOT quiet: other work competed for the cores, see the per-phase column below" : "")
+        .append("\n");
     return out.toString();
   }
 

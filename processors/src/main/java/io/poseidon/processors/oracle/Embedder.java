@@ -23,7 +23,7 @@ public final class Embedder {
   private static final int CACHE_MAX_CHARS = 1000;
   private static volatile Embedder shared;
 
-  private final EmbeddingModel model;
+  private volatile EmbeddingModel model;
   private final Map<String, float[]> cache = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
@@ -31,24 +31,36 @@ public final class Embedder {
     }
   };
 
-  private Embedder(EmbeddingModel model) {
-    this.model = model;
-  }
+  private Embedder() {}
 
-  /** The JVM's model, loaded on first call (~1 s). */
+  /** The JVM's embedder; its model is loaded on the first embedding (~1 s), not before. */
   public static Embedder shared() {
     Embedder e = shared;
     if (e == null) {
       synchronized (Embedder.class) {
         e = shared;
         if (e == null) {
-          // one inference at a time per call site; ONNX Runtime parallelises inside an inference
-          e = new Embedder(new AllMiniLmL6V2EmbeddingModel(Runnable::run));
+          e = new Embedder();
           shared = e;
         }
       }
     }
     return e;
+  }
+
+  private EmbeddingModel model() {
+    EmbeddingModel m = model;
+    if (m == null) {
+      synchronized (this) {
+        m = model;
+        if (m == null) {
+          // one inference at a time per call site; ONNX Runtime parallelises inside an inference
+          m = new AllMiniLmL6V2EmbeddingModel(Runnable::run);
+          model = m;
+        }
+      }
+    }
+    return m;
   }
 
   /** The embedding of {@code text} (unit length). Short texts come from the cache when seen before. */
@@ -61,7 +73,7 @@ public final class Embedder {
         }
       }
     }
-    float[] vector = model.embed(text).content().vector();
+    float[] vector = model().embed(text).content().vector();
     if (text.length() <= CACHE_MAX_CHARS) {
       synchronized (cache) {
         cache.put(text, vector);
