@@ -54,7 +54,10 @@ final class JfrProfile {
       rule("load generator (HdrHistogram, schedule)", "io.poseidon.loadtests.", "org.HdrHistogram."),
       rule("Poseidon gateway and topology code", "io.poseidon."),
       rule("HTTP (Vert.x Web, Vert.x core, Netty)", "io.vertx.", "io.netty."),
-      rule("metrics and logging", "io.micrometer.", "io.prometheus.", "org.apache.logging.", "org.slf4j."));
+      rule("metrics and logging", "io.micrometer.", "io.prometheus.", "org.apache.logging.", "org.slf4j."),
+      rule("Lucene (search, highlighting, indexing)", "org.apache.lucene."),
+      // the inference itself runs in native code: execution samples only see its Java side
+      rule("embeddings (ONNX Runtime, tokenizer, LangChain4j)", "ai.onnxruntime.", "ai.djl.", "dev.langchain4j."));
 
   private JfrProfile() {}
 
@@ -107,8 +110,16 @@ final class JfrProfile {
   /** Stops {@code recording}, writes it to {@code file} and reads it back into a summary. */
   static Summary stop(Recording recording, Path file) throws IOException {
     recording.stop();
-    recording.dump(file);
-    recording.close();
+    return save(recording, file);
+  }
+
+  /**
+   * Writes a recording that was stopped before (when only what came after said whether it is worth
+   * keeping) to {@code file}, closes it and reads it back into a summary.
+   */
+  static Summary save(Recording stopped, Path file) throws IOException {
+    stopped.dump(file);
+    stopped.close();
     return summarize(file);
   }
 
@@ -151,6 +162,9 @@ final class JfrProfile {
     String name = thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName();
     if (name.contains("poseidon-depths")) {
       return "depths topology (stream thread, its producer and consumer)";
+    }
+    if (name.contains("poseidon-oracle")) {
+      return "oracle topology (stream thread: debounce, chunking, embedding, Lucene indexing)";
     }
     if (name.contains("StreamThread") || name.contains("GlobalStreamThread")) {
       return "Kafka Streams topology (stream and global threads, their producer and consumer)";

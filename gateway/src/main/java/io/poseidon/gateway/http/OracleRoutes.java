@@ -137,7 +137,11 @@ public final class OracleRoutes implements ServiceRoutes {
           .onSuccess(part -> Responses.json(ctx, 200, part)).onFailure(err -> Responses.fail(ctx, err));
       return;
     }
-    gather(ctx, request, false).onSuccess(g -> context.responses().offLoop(() -> {
+    List<HostInfo> others = otherNodes(ctx);
+    if (others == null) {
+      return;
+    }
+    gather(ctx, request, false, others).onSuccess(g -> context.responses().offLoop(() -> {
       List<Passage> results = Search.rank(g.candidates(), request);
       JsonArray hits = new JsonArray();
       results.forEach(p -> hits.add(hitJson(p)));
@@ -150,7 +154,11 @@ public final class OracleRoutes implements ServiceRoutes {
   private void answer(RoutingContext ctx) {
     Search.Request request = new Search.Request(ctx.queryParams().get("q"), ctx.queryParams().get("service"),
         ctx.queryParams().get("kind"), ANSWER_PASSAGES, Search.Mode.HYBRID);
-    gather(ctx, request, true).onSuccess(g -> context.responses().offLoop(() -> {
+    List<HostInfo> others = otherNodes(ctx);
+    if (others == null) {
+      return;
+    }
+    gather(ctx, request, true, others).onSuccess(g -> context.responses().offLoop(() -> {
       OracleQueries queries = context.queries().get();
       String key = request.query() + "\u0001" + request.service() + "\u0001" + request.kind();
       Optional<JsonObject> cached = queries.cachedAnswer(key, g.candidates().partitions());
@@ -195,12 +203,12 @@ public final class OracleRoutes implements ServiceRoutes {
    * This node's candidates and every other node's ({@code ?scope=local}, within oracle.search.timeout),
    * merged. Fails with NotReady when this node has no index yet.
    */
-  private Future<Gathered> gather(RoutingContext ctx, Search.Request request, boolean withText) {
-    List<HostInfo> others = Responses.otherNodes(ctx, () -> context.queries().get().nodes(),
-        () -> context.queries().get().self());
-    if (others == null) {
-      return Future.failedFuture(new RouteContext.NotReadyException("oracle is not running yet"));
-    }
+  /** The other nodes to ask; null after answering 503 (oracle not running yet). */
+  private List<HostInfo> otherNodes(RoutingContext ctx) {
+    return Responses.otherNodes(ctx, () -> context.queries().get().nodes(), () -> context.queries().get().self());
+  }
+
+  private Future<Gathered> gather(RoutingContext ctx, Search.Request request, boolean withText, List<HostInfo> others) {
     Future<JsonObject> mine = context.responses().offLoop(() -> localPart(request, withText));
     List<Future<JsonObject>> parts = new ArrayList<>();
     parts.add(mine);
