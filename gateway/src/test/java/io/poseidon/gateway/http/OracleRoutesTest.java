@@ -86,6 +86,7 @@ class OracleRoutesTest {
     assertEquals(400, gateway.get("/api/v1/search?q=x&mode=fuzzy").status());
     assertEquals(400, gateway.get("/api/v1/search?q=x&limit=0").status());
     assertEquals(400, gateway.get("/api/v1/search?q=x&kind=memo").status());
+    gateway.servicesStarted(false);
     GatewayFixture.Reply starting = gateway.get("/api/v1/search?q=x");
     assertEquals(503, starting.status(), "oracle not running yet: " + starting.body());
     assertEquals("1", starting.header("Retry-After"));
