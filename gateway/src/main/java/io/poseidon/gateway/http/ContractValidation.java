@@ -99,11 +99,15 @@ public final class ContractValidation {
         continue;
       }
       Object value;
-      try {
-        value = compiled.transformer().transform(p, raw);
-      } catch (ValidatorException e) {
-        errors.add(new FieldError(p.getName(), e.getMessage()));
-        continue;
+      if ("string".equals(p.getSchema().get("type"))) {
+        value = raw; // free text as it came: the transformers would read "12.5", "[1]" or "\"a b\"" as JSON
+      } else {
+        try {
+          value = compiled.transformer().transform(p, raw);
+        } catch (ValidatorException e) {
+          errors.add(new FieldError(p.getName(), e.getMessage()));
+          continue;
+        }
       }
       OutputUnit result = compiled.validator().validate(value);
       if (!Boolean.TRUE.equals(result.getValid())) {

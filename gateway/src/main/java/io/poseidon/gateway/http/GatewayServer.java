@@ -211,7 +211,9 @@ public final class GatewayServer {
   };
 
   public static Future<HttpServer> listen(Vertx vertx, Router router, String host, int port) {
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true)
+        // a scatter-gather's highlight request names up to 50 chunk keys in its URI
+        .setMaxInitialLineLength(16 * 1024))
         .invalidRequestHandler(INVALID_REQUEST)
         .requestHandler(router)
         .listen();

@@ -1,10 +1,12 @@
 package io.poseidon.gateway.http;
 
 import io.poseidon.processors.oracle.Answers;
+import io.poseidon.processors.oracle.KeywordStats;
 import io.poseidon.processors.oracle.OracleConfig;
 import io.poseidon.processors.oracle.OracleQueries;
 import io.poseidon.processors.oracle.OracleTopics;
 import io.poseidon.processors.oracle.OracleValidation;
+import io.poseidon.processors.oracle.PartitionIndex;
 import io.poseidon.processors.oracle.Passage;
 import io.poseidon.processors.oracle.Search;
 import io.poseidon.schemas.common.EventMeta;
@@ -132,23 +134,23 @@ public final class OracleRoutes implements ServiceRoutes {
     Search.Request request = request(ctx, Search.Mode.HYBRID, 10);
     long started = System.nanoTime();
     if ("local".equals(ctx.queryParams().get("scope")) || QueryForwarder.wasForwarded(ctx)) {
-      boolean withText = "true".equals(ctx.queryParams().get("text"));
-      context.responses().offLoop(() -> localPart(request, withText))
-          .onSuccess(part -> Responses.json(ctx, 200, part)).onFailure(err -> Responses.fail(ctx, err));
+      localPart(ctx, request);
       return;
     }
     List<HostInfo> others = otherNodes(ctx);
     if (others == null) {
       return;
     }
-    gather(ctx, request, false, others).onSuccess(g -> context.responses().offLoop(() -> {
-      List<Passage> results = Search.rank(g.candidates(), request);
-      JsonArray hits = new JsonArray();
-      results.forEach(p -> hits.add(hitJson(p)));
-      return g.describe(new JsonObject().put("query", request.query()).put("mode", request.mode().apiName())
-          .put("results", hits)).put("tookMs", (System.nanoTime() - started) / 1_000_000);
-    }).onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err)))
-        .onFailure(err -> Responses.fail(ctx, err));
+    gather(ctx, request, others)
+        .compose(g -> context.responses().offLoop(() -> Search.rank(g.candidates(), request))
+            .compose(ranked -> highlighted(ctx, g, request.query(), ranked, false))
+            .map(results -> {
+              JsonArray hits = new JsonArray();
+              results.forEach(p -> hits.add(hitJson(p)));
+              return g.describe(new JsonObject().put("query", request.query()).put("mode", request.mode().apiName())
+                  .put("results", hits)).put("tookMs", (System.nanoTime() - started) / 1_000_000);
+            }))
+        .onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err));
   }
 
   private void answer(RoutingContext ctx) {
@@ -158,37 +160,44 @@ public final class OracleRoutes implements ServiceRoutes {
     if (others == null) {
       return;
     }
-    gather(ctx, request, true, others).onSuccess(g -> context.responses().offLoop(() -> {
-      OracleQueries queries = context.queries().get();
-      String key = request.query() + "\u0001" + request.service() + "\u0001" + request.kind();
-      Optional<JsonObject> cached = queries.cachedAnswer(key, g.candidates().partitions());
+    String key = request.query() + "\u0001" + request.service() + "\u0001" + request.kind();
+    gather(ctx, request, others).compose(g -> {
+      Optional<JsonObject> cached = context.queries().get().cachedAnswer(key, g.candidates().partitions());
       if (cached.isPresent()) {
-        return g.describe(cached.get().copy().put("cached", true));
+        return Future.succeededFuture(g.describe(cached.get().copy().put("cached", true)));
       }
-      List<Passage> top = Search.rank(g.candidates(), request);
-      List<Answers.Sentence> sentences = Answers.extract(request.query(), top, queries.embedder(), ANSWER_SENTENCES);
-      JsonArray sentenceJson = new JsonArray();
-      StringBuilder text = new StringBuilder();
-      for (Answers.Sentence s : sentences) {
-        text.append(text.isEmpty() ? "" : " ").append(s.text());
-        sentenceJson.add(new JsonObject().put("text", s.text()).put("docId", s.passage().docId())
-            .put("title", s.passage().title()).put("score", round(s.score()))
-            .put("citation", new JsonObject().put("heading", s.passage().heading()).put("start", s.start()).put("end", s.end())));
-      }
-      JsonArray sources = new JsonArray();
-      top.forEach(p -> sources.add(hitJson(p)));
-      JsonObject answer = new JsonObject().put("query", request.query()).put("answer", text.toString())
-          .put("sentences", sentenceJson).put("sources", sources);
-      if (!g.partial()) {
-        queries.cacheAnswer(key, g.candidates().partitions(), answer);
-      }
-      return g.describe(answer.copy().put("cached", false));
-    }).onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err)))
-        .onFailure(err -> Responses.fail(ctx, err));
+      return context.responses().offLoop(() -> Search.rank(g.candidates(), request))
+          .compose(ranked -> highlighted(ctx, g, request.query(), ranked, true))
+          .compose(top -> context.responses().offLoop(() -> {
+            OracleQueries queries = context.queries().get();
+            List<Answers.Sentence> sentences = Answers.extract(request.query(), top, queries.embedder(), ANSWER_SENTENCES);
+            JsonArray sentenceJson = new JsonArray();
+            StringBuilder text = new StringBuilder();
+            for (Answers.Sentence s : sentences) {
+              text.append(text.isEmpty() ? "" : " ").append(s.text());
+              sentenceJson.add(new JsonObject().put("text", s.text()).put("docId", s.passage().docId())
+                  .put("title", s.passage().title()).put("score", round(s.score()))
+                  .put("citation", new JsonObject().put("heading", s.passage().heading()).put("start", s.start())
+                      .put("end", s.end())));
+            }
+            JsonArray sources = new JsonArray();
+            top.forEach(p -> sources.add(hitJson(p)));
+            JsonObject answer = new JsonObject().put("query", request.query()).put("answer", text.toString())
+                .put("sentences", sentenceJson).put("sources", sources);
+            if (!g.partial()) {
+              queries.cacheAnswer(key, g.candidates().partitions(), answer);
+            }
+            return g.describe(answer.copy().put("cached", false));
+          }));
+    }).onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err));
   }
 
-  /** What the parts of a scatter-gather gave: merged candidates, who answered, what is missing. */
-  private record Gathered(Search.Candidates candidates, List<String> servedBy, Set<Integer> missing) {
+  /**
+   * What the parts of a scatter-gather gave: merged candidates, who answered, what is missing, and which
+   * node answered for each partition (null: this one), so the results' highlights are asked of their node.
+   */
+  private record Gathered(Search.Candidates candidates, List<String> servedBy, Set<Integer> missing,
+      Map<Integer, HostInfo> owners) {
     boolean partial() {
       return !missing.isEmpty();
     }
@@ -199,75 +208,159 @@ public final class OracleRoutes implements ServiceRoutes {
     }
   }
 
-  /**
-   * This node's candidates and every other node's ({@code ?scope=local}, within oracle.search.timeout),
-   * merged. Fails with NotReady when this node has no index yet.
-   */
   /** The other nodes to ask; null after answering 503 (oracle not running yet). */
   private List<HostInfo> otherNodes(RoutingContext ctx) {
     return Responses.otherNodes(ctx, () -> context.queries().get().nodes(), () -> context.queries().get().self());
   }
 
-  private Future<Gathered> gather(RoutingContext ctx, Search.Request request, boolean withText, List<HostInfo> others) {
-    Future<JsonObject> mine = context.responses().offLoop(() -> localPart(request, withText));
+  /**
+   * This node's candidates and every other node's ({@code ?scope=local}, within oracle.search.timeout),
+   * merged. Fails with NotReady when this node's oracle is not running yet.
+   */
+  private Future<Gathered> gather(RoutingContext ctx, Search.Request request, List<HostInfo> others) {
+    if (others.isEmpty() || request.mode() == Search.Mode.SEMANTIC) {
+      return gather(ctx, request, others, null);
+    }
+    // keyword scores compare across nodes only with the cluster's statistics: sum every node's first
+    List<Future<KeywordStats>> parts = new ArrayList<>();
+    parts.add(context.responses().offLoop(() -> context.queries().get().stats(request.query())));
+    others.forEach(host -> parts.add(context.responses().fetch(ctx, host, "/api/v1/search?scope=local&termStats=true&q="
+        + encode(request.query()), config.searchTimeout()).map(j -> KeywordStats.fromJson(j.getString("stats")))));
+    return Future.join(new ArrayList<>(parts)).transform(done -> {
+      if (parts.get(0).failed()) {
+        return Future.failedFuture(parts.get(0).cause());
+      }
+      List<KeywordStats> answered = parts.stream().filter(Future::succeeded).map(Future::result).toList();
+      return gather(ctx, request, others, KeywordStats.sum(answered));
+    });
+  }
+
+  private Future<Gathered> gather(RoutingContext ctx, Search.Request request, List<HostInfo> others, KeywordStats stats) {
+    Future<OracleQueries.Part> mine = context.responses().offLoop(() ->
+        local(context.queries().get().localSearch(request, stats)));
     List<Future<JsonObject>> parts = new ArrayList<>();
-    parts.add(mine);
     String uri = "/api/v1/search?scope=local&mode=" + request.mode().apiName() + "&limit=" + request.limit()
         + "&q=" + encode(request.query()) + (request.service() == null ? "" : "&service=" + encode(request.service()))
-        + (request.kind() == null ? "" : "&kind=" + request.kind()) + (withText ? "&text=true" : "");
+        + (request.kind() == null ? "" : "&kind=" + request.kind())
+        + (stats == null ? "" : "&stats=" + encode(stats.toJson()));
     others.forEach(host -> parts.add(context.responses().fetch(ctx, host, uri, config.searchTimeout())));
-    return Future.join(parts).transform(done -> context.responses().offLoop(() -> {
-      OracleQueries queries = context.queries().get();
-      List<Search.Candidates> answered = new ArrayList<>();
-      List<String> servedBy = new ArrayList<>();
-      Set<Integer> missing = new TreeSet<>();
-      Map<HostInfo, Set<Integer>> assigned = queries.partitionsByNode();
-      List<HostInfo> hosts = new ArrayList<>();
-      hosts.add(queries.self());
-      hosts.addAll(others);
-      for (int i = 0; i < parts.size(); i++) {
-        Future<JsonObject> part = parts.get(i);
-        HostInfo host = hosts.get(i);
-        if (part.succeeded()) {
-          Search.Candidates c = candidates(part.result());
-          answered.add(c);
-          servedBy.add(part.result().getString("node", host.host() + ":" + host.port()));
-          // a partition assigned to a node that answered without it (its task is still starting)
-          assigned.getOrDefault(host, Set.of()).stream().filter(p -> !c.partitions().containsKey(p)).forEach(missing::add);
-        } else if (i == 0) {
-          throw part.cause() instanceof Exception e ? e : new IllegalStateException(part.cause());
-        } else {
-          missing.addAll(assigned.getOrDefault(host, Set.of()));
-        }
+    List<Future<?>> all = new ArrayList<>(parts);
+    all.add(mine);
+    return Future.join(all).transform(done -> {
+      if (mine.failed()) {
+        return Future.failedFuture(mine.cause());
       }
-      Search.Candidates merged = Search.merge(answered, request);
-      merged.partitions().keySet().forEach(missing::remove);
-      return new Gathered(merged, servedBy, missing);
-    }));
+      return context.responses().offLoop(() -> {
+        OracleQueries queries = context.queries().get();
+        List<Search.Candidates> answered = new ArrayList<>();
+        List<String> servedBy = new ArrayList<>();
+        Set<Integer> missing = new TreeSet<>();
+        Map<Integer, HostInfo> owners = new java.util.HashMap<>();
+        Map<HostInfo, Set<Integer>> assigned = queries.partitionsByNode();
+        Search.Candidates local = mine.result().candidates();
+        answered.add(local);
+        servedBy.add(queries.nodeId());
+        local.partitions().keySet().forEach(p -> owners.put(p, null));
+        assigned.getOrDefault(queries.self(), Set.of()).stream().filter(p -> !local.partitions().containsKey(p))
+            .forEach(missing::add); // assigned here, index still being rebuilt
+        for (int i = 0; i < parts.size(); i++) {
+          HostInfo host = others.get(i);
+          if (parts.get(i).succeeded()) {
+            Search.Candidates c = candidates(parts.get(i).result());
+            answered.add(c);
+            servedBy.add(parts.get(i).result().getString("node", host.host() + ":" + host.port()));
+            c.partitions().keySet().forEach(p -> owners.putIfAbsent(p, host));
+            assigned.getOrDefault(host, Set.of()).stream().filter(p -> !c.partitions().containsKey(p)).forEach(missing::add);
+          } else {
+            missing.addAll(assigned.getOrDefault(host, Set.of()));
+          }
+        }
+        Search.Candidates merged = Search.merge(answered, request);
+        merged.partitions().keySet().forEach(missing::remove);
+        return new Gathered(merged, servedBy, missing, owners);
+      });
+    });
   }
 
-  private JsonObject localPart(Search.Request request, boolean withText) {
-    QueryResult<OracleQueries.Part> result = context.queries().get().localSearch(request);
-    OracleQueries.Part part = ((QueryResult.Local<OracleQueries.Part>) result).value();
-    JsonObject partitions = new JsonObject();
-    part.candidates().partitions().forEach((p, g) -> partitions.put(Integer.toString(p), g));
-    return new JsonObject().put("node", context.queries().get().nodeId()).put("cached", part.cached())
-        .put("partitions", partitions)
-        .put("keyword", passagesJson(part.candidates().keyword(), withText))
-        .put("semantic", passagesJson(part.candidates().semantic(), withText));
+  /**
+   * {@code ranked} with their snippets (and texts): this node's chunks highlighted here, the others' by
+   * their node; a node that does not answer leaves its results without a snippet.
+   */
+  private Future<List<Passage>> highlighted(RoutingContext ctx, Gathered g, String query, List<Passage> ranked,
+      boolean withText) {
+    Map<HostInfo, List<String>> remote = new java.util.HashMap<>();
+    List<String> localKeys = new ArrayList<>();
+    for (Passage p : ranked) {
+      HostInfo owner = g.owners().get(p.partition());
+      if (owner == null) {
+        localKeys.add(p.key());
+      } else {
+        remote.computeIfAbsent(owner, h -> new ArrayList<>()).add(p.key());
+      }
+    }
+    List<Future<Map<String, PartitionIndex.Highlight>>> parts = new ArrayList<>();
+    parts.add(context.responses().offLoop(() -> context.queries().get().highlight(query, localKeys, withText)));
+    remote.forEach((host, keys) -> parts.add(context.responses().fetch(ctx, host, "/api/v1/search?scope=local&q="
+        + encode(query) + "&keys=" + encode(String.join(",", keys)) + (withText ? "&text=true" : ""),
+        config.searchTimeout()).map(OracleRoutes::highlights)));
+    return Future.join(new ArrayList<>(parts)).transform(done -> {
+      Map<String, PartitionIndex.Highlight> all = new java.util.HashMap<>();
+      parts.stream().filter(Future::succeeded).forEach(f -> all.putAll(f.result()));
+      return Future.succeededFuture(Search.withHighlights(ranked, all));
+    });
   }
 
-  private static JsonArray passagesJson(List<Passage> passages, boolean withText) {
+  /** This node's part for another node: its candidates, or the highlights of {@code keys}. */
+  private void localPart(RoutingContext ctx, Search.Request request) {
+    String keys = ctx.queryParams().get("keys");
+    boolean withText = "true".equals(ctx.queryParams().get("text"));
+    KeywordStats stats;
+    try {
+      stats = ctx.queryParams().get("stats") == null ? null : KeywordStats.fromJson(ctx.queryParams().get("stats"));
+    } catch (IllegalArgumentException e) {
+      ApiError.send(ctx, 400, "validation_failed", "the request is not valid",
+          List.of(new FieldError("stats", e.getMessage())));
+      return;
+    }
+    context.responses().offLoop(() -> {
+      OracleQueries queries = context.queries().get();
+      if ("true".equals(ctx.queryParams().get("termStats"))) {
+        return new JsonObject().put("node", queries.nodeId()).put("stats", queries.stats(request.query()).toJson());
+      }
+      if (keys != null) {
+        JsonObject out = new JsonObject();
+        queries.highlight(request.query(), List.of(keys.split(",")), withText).forEach((key, h) ->
+            out.put(key, new JsonObject().put("snippet", h.snippet()).put("text", h.text())));
+        return new JsonObject().put("node", queries.nodeId()).put("highlights", out);
+      }
+      OracleQueries.Part part = local(queries.localSearch(request, stats));
+      JsonObject partitions = new JsonObject();
+      part.candidates().partitions().forEach((p, gen) -> partitions.put(Integer.toString(p), gen));
+      return new JsonObject().put("node", queries.nodeId()).put("cached", part.cached()).put("partitions", partitions)
+          .put("keyword", passagesJson(part.candidates().keyword()))
+          .put("semantic", passagesJson(part.candidates().semantic()));
+    }).onSuccess(part -> Responses.json(ctx, 200, part)).onFailure(err -> Responses.fail(ctx, err));
+  }
+
+  private static OracleQueries.Part local(QueryResult<OracleQueries.Part> result) {
+    return ((QueryResult.Local<OracleQueries.Part>) result).value();
+  }
+
+  private static Map<String, PartitionIndex.Highlight> highlights(JsonObject part) {
+    Map<String, PartitionIndex.Highlight> out = new java.util.HashMap<>();
+    part.getJsonObject("highlights", new JsonObject()).forEach(e -> {
+      JsonObject h = (JsonObject) e.getValue();
+      out.put(e.getKey(), new PartitionIndex.Highlight(h.getString("snippet"), h.getString("text")));
+    });
+    return out;
+  }
+
+  private static JsonArray passagesJson(List<Passage> passages) {
     JsonArray out = new JsonArray();
     for (Passage p : passages) {
-      JsonObject o = new JsonObject().put("key", p.key()).put("docId", p.docId()).put("title", p.title())
+      out.add(new JsonObject().put("key", p.key()).put("docId", p.docId()).put("title", p.title())
           .put("version", p.version()).put("kind", p.kind()).put("service", p.service()).put("heading", p.heading())
-          .put("start", p.start()).put("end", p.end()).put("snippet", p.snippet()).put("score", p.score())
-          .put("partition", p.partition());
-      if (withText) {
-        o.put("text", p.text());
-      }
-      out.add(o);
+          .put("start", p.start()).put("end", p.end()).put("score", p.score()).put("partition", p.partition()));
     }
     return out;
   }
@@ -289,8 +382,7 @@ public final class OracleRoutes implements ServiceRoutes {
       JsonObject o = array.getJsonObject(i);
       out.add(new Passage(o.getString("key"), o.getString("docId"), o.getString("title"), o.getLong("version"),
           o.getString("kind"), o.getString("service"), o.getString("heading"), o.getInteger("start"),
-          o.getInteger("end"), o.getString("snippet"), o.getString("text", ""), o.getDouble("score"), source,
-          o.getInteger("partition")));
+          o.getInteger("end"), null, null, o.getDouble("score"), source, o.getInteger("partition")));
     }
     return out;
   }
@@ -299,7 +391,7 @@ public final class OracleRoutes implements ServiceRoutes {
     return new JsonObject().put("docId", p.docId()).put("title", p.title()).put("version", p.version())
         .put("kind", p.kind()).put("service", p.service()).put("score", round(p.score()))
         .put("citation", new JsonObject().put("heading", p.heading()).put("start", p.start()).put("end", p.end()))
-        .put("snippet", p.snippet());
+        .put("snippet", p.snippet() == null ? "" : p.snippet());
   }
 
   private static double round(double v) {

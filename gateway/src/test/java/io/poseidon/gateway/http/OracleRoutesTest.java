@@ -96,6 +96,10 @@ class OracleRoutesTest {
     assertEquals(200, empty.status(), empty.body());
     assertTrue(empty.json().getJsonArray("results").isEmpty());
     assertFalse(empty.json().getBoolean("partial"));
+    for (String q : List.of("%22session+store%22+shipping", "12.5", "-5", "%5B1%5D", "rollback+-payments")) {
+      GatewayFixture.Reply r = gateway.get("/api/v1/search?mode=keyword&q=" + q);
+      assertEquals(200, r.status(), "free text is free: " + q + " → " + r.body());
+    }
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

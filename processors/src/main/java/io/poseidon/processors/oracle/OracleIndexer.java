@@ -238,7 +238,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     int embedded;
     List<String> old = chunkKeys(docId);
     try {
-      // everything that can fail first; the stores and the index change only after it worked
+      // everything that can fail first; the stores change only after it worked
       Map<String, ByteBuffer> reusable = new HashMap<>();
       for (String key : old) {
         IndexedChunk c = chunks.get(key);
@@ -262,6 +262,8 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
             .setSourceUri(doc.getSourceUri()).setHeadings(span.headings()).setStart(span.start()).setEnd(span.end())
             .setText(text).setTextHash(textHash).setVector(vector).build());
       }
+      // the index takes the whole document at once (updateDocuments is atomic) or nothing; then the store
+      index.replace(docId, cut);
     } catch (RuntimeException e) {
       String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
       log.warn("oracle could not index {} version {}: {}", docId, change.getVersion(), reason);
@@ -280,7 +282,6 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     for (IndexedChunk c : cut) {
       chunks.put(OracleTopology.chunkKey(docId, c.getIndex()), c);
     }
-    index.replace(docId, cut);
     documents.put(docId, DocumentState.newBuilder(state).setStatus(IndexingStatus.INDEXED).setDeleted(false)
         .setIndexedVersion(change.getVersion()).setChunks(cut.size()).setIndexedAt(clock.instant())
         .setContentHash(hash).setError(null).build());

@@ -67,10 +67,20 @@ public final class OracleQueries {
   public record Part(Search.Candidates candidates, boolean cached) {}
 
   public QueryResult<Part> localSearch(Search.Request request) {
+    return localSearch(request, null);
+  }
+
+  /** This node's keyword statistics of {@code query} (a search over several nodes sums them first). */
+  public KeywordStats stats(String query) {
+    return Search.stats(indexes.local().values(), query);
+  }
+
+  /** This node's part of a search, its keyword hits scored with the cluster's {@code stats} (null: its own). */
+  public QueryResult<Part> localSearch(Search.Request request, KeywordStats stats) {
     Map<Integer, PartitionIndex> local = indexes.local();
     Map<Integer, Long> generations = new TreeMap<>();
     local.forEach((p, index) -> generations.put(p, index.generation()));
-    String key = request.cacheKey();
+    String key = request.cacheKey() + (stats == null ? "" : "\u0001" + stats.fingerprint());
     long now = clock.millis();
     if (!ttl.isZero()) {
       synchronized (cache) {
@@ -80,7 +90,7 @@ public final class OracleQueries {
         }
       }
     }
-    Search.Candidates candidates = Search.local(local.values(), request, embedder);
+    Search.Candidates candidates = Search.local(local.values(), request, embedder, stats);
     if (!ttl.isZero() && candidates.partitions().equals(generations)) {
       synchronized (cache) {
         cache.put(key, new Cached<>(candidates, generations, now));
@@ -119,6 +129,12 @@ public final class OracleQueries {
   public String nodeId() {
     HostInfo self = stores.self();
     return self.host() + ":" + self.port();
+  }
+
+  /** Highlights of the chunks {@code keys} this node's indexes hold ({@link Search#highlight}). */
+  public Map<String, PartitionIndex.Highlight> highlight(String query, java.util.Collection<String> keys,
+      boolean withText) {
+    return Search.highlight(indexes.local().values(), query, keys, withText);
   }
 
   /** The nodes holding oracle's partitions, and which partitions each holds. */

@@ -19,6 +19,13 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
@@ -64,11 +71,15 @@ public final class PartitionIndex implements Closeable {
   static final String TYPE = "type";
   static final String CHUNK = "chunk";
   static final String VECTOR_DOC = "vector";
+  /** The chunk key of a vector document (doc values: read per KNN hit without loading stored fields). */
+  static final String VECTOR_OF = "vectorOf";
   static final String VERSION = "version";
   static final String START = "start";
   static final String END = "end";
   static final String HEADINGS = "headings";
   static final String SOURCE_URI = "sourceUri";
+  private static final Query CHUNKS = new TermQuery(new Term(TYPE, CHUNK));
+
   /** Vectors asked of the HNSW graph per chunk wanted (a chunk has several). */
   static final int VECTORS_PER_HIT = 4;
   /** Field weights of the keyword query: a match in the title or a heading says more than one in the text. */
@@ -85,7 +96,9 @@ public final class PartitionIndex implements Closeable {
   }
 
   private final int partition;
-  private final Analyzer analyzer = new EnglishAnalyzer();
+  /** English analysis (stemming, stop words), the same for indexing and queries (thread-safe). */
+  static final Analyzer ANALYZER = new EnglishAnalyzer();
+  private final Analyzer analyzer = ANALYZER;
   private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
   private final IndexWriter writer;
   private final SearcherManager searchers;
@@ -192,7 +205,7 @@ public final class PartitionIndex implements Closeable {
     for (float[] vector : Embedder.vectors(c.getVector())) {
       Document v = new Document();
       v.add(new StringField(TYPE, VECTOR_DOC, Field.Store.NO));
-      v.add(new StringField(KEY, key, Field.Store.YES));
+      v.add(new SortedDocValuesField(VECTOR_OF, new BytesRef(key)));
       v.add(new StringField(DOC_ID, c.getDocId(), Field.Store.NO));
       v.add(new StringField(KIND, kind, Field.Store.NO));
       if (c.getService() != null) {
@@ -204,12 +217,49 @@ public final class PartitionIndex implements Closeable {
     return docs;
   }
 
-  /** The keyword query for {@code text} (a simple syntax: words, "phrases", -exclusions; never a parse error). */
+  /**
+   * The keyword query for {@code text}: its words (any of them; more matches score higher) and
+   * {@code "phrases"}, minus the documents with a {@code -word}. Never a parse error; only exclusions
+   * match nothing.
+   */
   public Query keywordQuery(String text) {
-    SimpleQueryParser parser = new SimpleQueryParser(analyzer, WEIGHTS);
+    return query(text);
+  }
+
+  /** {@link #keywordQuery} for any index (they all analyze alike). */
+  public static Query query(String text) {
+    StringBuilder positive = new StringBuilder();
+    List<String> excluded = new ArrayList<>();
+    boolean quoted = false;
+    for (String token : text.split("\\s+")) {
+      if (!quoted && token.length() > 1 && token.startsWith("-") && !token.startsWith("-\"")) {
+        excluded.add(token.substring(1));
+      } else {
+        positive.append(token).append(' ');
+      }
+      if ((token.chars().filter(c -> c == '"').count() & 1) == 1) {
+        quoted = !quoted;
+      }
+    }
+    int flags = SimpleQueryParser.PHRASE_OPERATOR | SimpleQueryParser.PRECEDENCE_OPERATORS
+        | SimpleQueryParser.PREFIX_OPERATOR | SimpleQueryParser.ESCAPE_OPERATOR | SimpleQueryParser.WHITESPACE_OPERATOR;
+    SimpleQueryParser parser = new SimpleQueryParser(ANALYZER, WEIGHTS, flags);
     parser.setDefaultOperator(BooleanClause.Occur.SHOULD);
-    Query q = parser.parse(text);
-    return q == null ? new BooleanQuery.Builder().build() : q;
+    Query words = parser.parse(positive.toString().strip());
+    if (words == null) {
+      return new BooleanQuery.Builder().build();
+    }
+    if (excluded.isEmpty()) {
+      return words;
+    }
+    BooleanQuery.Builder q = new BooleanQuery.Builder().add(words, BooleanClause.Occur.MUST);
+    for (String word : excluded) {
+      Query not = parser.parse(word);
+      if (not != null) {
+        q.add(not, BooleanClause.Occur.MUST_NOT);
+      }
+    }
+    return q.build();
   }
 
   static Query filter(String service, String kind) {
@@ -226,53 +276,119 @@ public final class PartitionIndex implements Closeable {
     return any ? b.build() : null;
   }
 
-  /** Keyword (BM25) hits of {@code query}, best first, at most {@code n}. */
-  public List<Passage> keyword(String query, String service, String kind, int n) {
-    Query text = keywordQuery(query);
+  /**
+   * Keyword (BM25) hits of {@code query} over {@code searcher} (one partition's, or a node's partitions
+   * together: {@link Search#local}), best first, at most {@code n}: the chunks' span and metadata, without
+   * snippet or text (those come for the final results only, {@link #highlight}); {@code partitionOf}
+   * names the partition of a hit's doc id.
+   */
+  static List<Passage> keyword(IndexSearcher searcher, String query, String service, String kind, int n,
+      java.util.function.IntUnaryOperator partitionOf) throws IOException {
+    BooleanQuery.Builder q = new BooleanQuery.Builder().add(query(query), BooleanClause.Occur.MUST)
+        .add(CHUNKS, BooleanClause.Occur.FILTER);
     Query filter = filter(service, kind);
-    Query q = text;
     if (filter != null) {
-      q = new BooleanQuery.Builder().add(text, BooleanClause.Occur.MUST).add(filter, BooleanClause.Occur.FILTER).build();
+      q.add(filter, BooleanClause.Occur.FILTER);
     }
-    Query search = q;
-    return withSearcher(s -> passages(s, s.search(search, n), text, Passage.Source.KEYWORD));
+    List<Passage> out = new ArrayList<>();
+    for (ScoreDoc sd : searcher.search(q.build(), n).scoreDocs) {
+      out.add(passage(searcher, sd.doc, sd.score, Passage.Source.KEYWORD, partitionOf.applyAsInt(sd.doc)));
+    }
+    return out;
+  }
+
+  /** Keyword hits of this partition alone (its own statistics). */
+  public List<Passage> keyword(String query, String service, String kind, int n) {
+    return withSearcher(s -> keyword(s, query, service, kind, n, doc -> partition));
   }
 
   /**
    * Chunks nearest to {@code vector} (HNSW over every chunk's vectors; a chunk scores as its nearest
-   * vector), best first, at most {@code n}; {@code query} only highlights.
+   * vector), best first, at most {@code n}; without snippet or text, as {@link #keyword}.
    */
-  public List<Passage> semantic(String query, float[] vector, String service, String kind, int n) {
+  public List<Passage> semantic(float[] vector, String service, String kind, int n) {
     Query filter = filter(service, kind);
     Query vectors = new TermQuery(new Term(TYPE, VECTOR_DOC));
     Query knnFilter = filter == null ? vectors : new BooleanQuery.Builder().add(vectors, BooleanClause.Occur.FILTER)
         .add(filter, BooleanClause.Occur.FILTER).build();
     Query knn = new KnnFloatVectorQuery(VECTOR, vector, n * VECTORS_PER_HIT, knnFilter);
-    Query text = keywordQuery(query);
     return withSearcher(s -> {
       Map<String, Float> best = new LinkedHashMap<>();
+      List<LeafReaderContext> leaves = s.getIndexReader().leaves();
       for (ScoreDoc sd : s.search(knn, n * VECTORS_PER_HIT).scoreDocs) {
-        String key = s.storedFields().document(sd.doc, Set.of(KEY)).get(KEY);
-        best.merge(key, sd.score, Math::max);
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+        SortedDocValues keys = DocValues.getSorted(leaf.reader(), VECTOR_OF);
+        if (keys.advanceExact(sd.doc - leaf.docBase)) {
+          best.merge(keys.lookupOrd(keys.ordValue()).utf8ToString(), sd.score, Math::max);
+        }
       }
       List<Map.Entry<String, Float>> ranked = new ArrayList<>(best.entrySet());
       ranked.sort(Map.Entry.<String, Float>comparingByValue().reversed());
-      if (ranked.size() > n) {
-        ranked = ranked.subList(0, n);
-      }
-      List<ScoreDoc> chunkDocs = new ArrayList<>();
-      for (Map.Entry<String, Float> e : ranked) {
-        TopDocs chunk = s.search(new BooleanQuery.Builder()
-            .add(new TermQuery(new Term(KEY, e.getKey())), BooleanClause.Occur.FILTER)
-            .add(new TermQuery(new Term(TYPE, CHUNK)), BooleanClause.Occur.FILTER).build(), 1);
-        if (chunk.scoreDocs.length == 1) {
-          chunkDocs.add(new ScoreDoc(chunk.scoreDocs[0].doc, e.getValue()));
+      Map<String, Integer> docs = chunkDocs(s, ranked.stream().limit(n).map(Map.Entry::getKey).toList());
+      List<Passage> out = new ArrayList<>();
+      for (Map.Entry<String, Float> e : ranked.subList(0, Math.min(n, ranked.size()))) {
+        Integer doc = docs.get(e.getKey());
+        if (doc != null) {
+          out.add(passage(s, doc, e.getValue(), Passage.Source.SEMANTIC, partition));
         }
       }
-      TopDocs top = new TopDocs(new org.apache.lucene.search.TotalHits(chunkDocs.size(),
-          org.apache.lucene.search.TotalHits.Relation.EQUAL_TO), chunkDocs.toArray(ScoreDoc[]::new));
-      return passages(s, top, text, Passage.Source.SEMANTIC);
+      return out;
     });
+  }
+
+  /** A chunk's snippet for a query and, when asked, its text. */
+  public record Highlight(String snippet, String text) {}
+
+  /**
+   * Snippets of the chunks {@code keys} that are in this index (others are left out): HTML-escaped text
+   * with {@code query}'s words in {@code <mark>}, at most two sentence-sized passages; the chunk's
+   * opening when none of the words is in it. With {@code withText}, the chunk's text too.
+   */
+  public Map<String, Highlight> highlight(String query, java.util.Collection<String> keys, boolean withText) {
+    return withSearcher(s -> {
+      Map<String, Integer> docs = chunkDocs(s, keys);
+      Map<String, Highlight> out = new LinkedHashMap<>();
+      if (docs.isEmpty()) {
+        return out;
+      }
+      List<String> found = new ArrayList<>(docs.keySet());
+      int[] ids = found.stream().mapToInt(docs::get).toArray();
+      UnifiedHighlighter highlighter = UnifiedHighlighter.builder(s, analyzer)
+          .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", " … ", true))
+          .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
+              BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS, 0.5f))
+          .withMaxLength(100_000)
+          .build();
+      String[] snippets = highlighter.highlightFields(new String[] {TEXT}, query(query), ids, new int[] {2})
+          .get(TEXT);
+      for (int i = 0; i < ids.length; i++) {
+        String text = s.storedFields().document(ids[i], Set.of(TEXT)).get(TEXT);
+        String snippet = snippets != null && snippets[i] != null ? snippets[i] : lead(text);
+        out.put(found.get(i), new Highlight(snippet, withText ? text : null));
+      }
+      return out;
+    });
+  }
+
+  /** Lucene doc ids of the chunk documents of {@code keys} (one search). */
+  private static Map<String, Integer> chunkDocs(IndexSearcher s, java.util.Collection<String> keys) throws IOException {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
+    List<BytesRef> terms = keys.stream().map(BytesRef::new).toList();
+    Query q = new BooleanQuery.Builder().add(new TermInSetQuery(KEY, terms), BooleanClause.Occur.FILTER)
+        .add(CHUNKS, BooleanClause.Occur.FILTER).build();
+    Map<String, Integer> found = new java.util.HashMap<>();
+    for (ScoreDoc sd : s.search(q, keys.size()).scoreDocs) {
+      found.put(s.storedFields().document(sd.doc, Set.of(KEY)).get(KEY), sd.doc);
+    }
+    keys.forEach(k -> {
+      if (found.containsKey(k)) {
+        out.put(k, found.get(k));
+      }
+    });
+    return out;
   }
 
   /** Every chunk (tests, the benchmark's baseline). */
@@ -297,38 +413,21 @@ public final class PartitionIndex implements Closeable {
     }
   }
 
-  private List<Passage> passages(IndexSearcher searcher, TopDocs top, Query highlight, Passage.Source source)
+  private static final Set<String> PASSAGE_FIELDS = Set.of(KEY, DOC_ID, TITLE, VERSION, KIND, SERVICE, HEADING, START, END);
+
+  private static Passage passage(IndexSearcher searcher, int doc, float score, Passage.Source source, int partition)
       throws IOException {
-    List<Passage> out = new ArrayList<>(top.scoreDocs.length);
-    if (top.scoreDocs.length == 0) {
-      return out;
-    }
-    UnifiedHighlighter highlighter = UnifiedHighlighter.builder(searcher, analyzer)
-        .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", " … ", true))
-        .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
-            BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS, 0.5f))
-        .withMaxLength(100_000)
-        .build();
-    int[] ids = new int[top.scoreDocs.length];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = top.scoreDocs[i].doc;
-    }
-    String[] snippets = highlighter.highlight(TEXT, highlight, top, 2);
-    for (int i = 0; i < top.scoreDocs.length; i++) {
-      ScoreDoc sd = top.scoreDocs[i];
-      Document d = searcher.storedFields().document(sd.doc);
-      String text = d.get(TEXT);
-      String snippet = snippets[i] != null ? snippets[i] : lead(text);
-      String heading = d.get(HEADING);
-      out.add(new Passage(d.get(KEY), d.get(DOC_ID), d.get(TITLE), d.getField(VERSION).numericValue().longValue(),
-          d.get(KIND), d.get(SERVICE), heading, d.getField(START).numericValue().intValue(),
-          d.getField(END).numericValue().intValue(), snippet, text, sd.score, source, partition));
-    }
-    return out;
+    Document d = searcher.storedFields().document(doc, PASSAGE_FIELDS);
+    return new Passage(d.get(KEY), d.get(DOC_ID), d.get(TITLE), d.getField(VERSION).numericValue().longValue(),
+        d.get(KIND), d.get(SERVICE), d.get(HEADING), d.getField(START).numericValue().intValue(),
+        d.getField(END).numericValue().intValue(), null, null, score, source, partition);
   }
 
   /** The opening of a chunk, HTML-escaped, when no query term is in it (a semantic hit). */
   static String lead(String text) {
+    if (text == null) {
+      return "";
+    }
     String lead = text.length() <= 240 ? text : text.substring(0, text.lastIndexOf(' ', 240) > 0 ? text.lastIndexOf(' ', 240) : 240) + " …";
     return lead.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }

@@ -1,5 +1,7 @@
 package io.poseidon.processors.oracle;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -9,6 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.IntUnaryOperator;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.MultiReader;
+import org.apache.lucene.search.IndexSearcher;
 
 /**
  * Search over oracle's indexes, in two steps so it spans nodes: each node collects its
@@ -62,23 +68,91 @@ public final class Search {
    */
   public record Candidates(List<Passage> keyword, List<Passage> semantic, Map<Integer, Long> partitions) {}
 
-  /** The candidates of {@code indexes} (one node's partitions). */
+  /** The candidates of {@code indexes} (one node's partitions), scored with the node's own statistics. */
   public static Candidates local(Collection<PartitionIndex> indexes, Request request, Embedder embedder) {
+    return local(indexes, request, embedder, null);
+  }
+
+  /**
+   * The candidates of {@code indexes} (one node's partitions). Keyword hits are scored over all of them
+   * as one index, with {@code stats} (the cluster's, {@link KeywordStats}) when given; semantic hits per
+   * partition (cosine similarities compare as they are).
+   */
+  public static Candidates local(Collection<PartitionIndex> indexes, Request request, Embedder embedder,
+      KeywordStats stats) {
     List<Passage> keyword = new ArrayList<>();
     List<Passage> semantic = new ArrayList<>();
     Map<Integer, Long> partitions = new TreeMap<>();
     float[] vector = request.mode() == Mode.KEYWORD ? null : embedder.embed(request.query());
-    for (PartitionIndex index : indexes) {
-      long generation = index.generation();
-      if (request.mode() != Mode.SEMANTIC) {
-        keyword.addAll(index.keyword(request.query(), request.service(), request.kind(), request.candidates()));
+    indexes.forEach(index -> partitions.put(index.partition(), index.generation()));
+    if (request.mode() != Mode.SEMANTIC && !indexes.isEmpty()) {
+      keyword.addAll(withNodeSearcher(indexes, stats, (searcher, partitionOf) -> PartitionIndex.keyword(searcher,
+          request.query(), request.service(), request.kind(), request.candidates(), partitionOf)));
+    }
+    if (vector != null) {
+      for (PartitionIndex index : indexes) {
+        semantic.addAll(index.semantic(vector, request.service(), request.kind(), request.candidates()));
       }
-      if (vector != null) {
-        semantic.addAll(index.semantic(request.query(), vector, request.service(), request.kind(), request.candidates()));
-      }
-      partitions.put(index.partition(), generation);
     }
     return merge(List.of(new Candidates(keyword, semantic, partitions)), request);
+  }
+
+  /** The keyword statistics of {@code query} over {@code indexes} (a node's part of the cluster's). */
+  public static KeywordStats stats(Collection<PartitionIndex> indexes, String query) {
+    if (indexes.isEmpty()) {
+      return new KeywordStats(Map.of(), Map.of());
+    }
+    return withNodeSearcher(indexes, null, (searcher, partitionOf) ->
+        KeywordStats.of(searcher.getIndexReader(), PartitionIndex.query(query)));
+  }
+
+  private interface NodeWork<T> {
+    T run(IndexSearcher searcher, IntUnaryOperator partitionOf) throws IOException;
+  }
+
+  /** Runs {@code work} over the current searchers of {@code indexes} read as one index. */
+  private static <T> T withNodeSearcher(Collection<PartitionIndex> indexes, KeywordStats stats, NodeWork<T> work) {
+    List<PartitionIndex> parts = new ArrayList<>(indexes);
+    IndexSearcher[] searchers = new IndexSearcher[parts.size()];
+    try {
+      IndexReader[] readers = new IndexReader[parts.size()];
+      int[] starts = new int[parts.size() + 1];
+      for (int i = 0; i < parts.size(); i++) {
+        searchers[i] = parts.get(i).acquire();
+        readers[i] = searchers[i].getIndexReader();
+        starts[i + 1] = starts[i] + readers[i].maxDoc();
+      }
+      MultiReader all = new MultiReader(readers, false);
+      IndexSearcher searcher = stats == null ? new IndexSearcher(all) : stats.searcher(all);
+      IntUnaryOperator partitionOf = doc -> {
+        int i = java.util.Arrays.binarySearch(starts, doc);
+        int at = i >= 0 ? i : -i - 2;
+        while (at + 1 < starts.length - 1 && starts[at + 1] == doc) {
+          at++; // an empty partition before this one starts at the same doc
+        }
+        return parts.get(Math.min(at, parts.size() - 1)).partition();
+      };
+      return work.run(searcher, partitionOf);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (int i = 0; i < searchers.length; i++) {
+        if (searchers[i] != null) {
+          parts.get(i).release(searchers[i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * A whole search over {@code indexes} (one node's): candidates, ranking, then the results' highlights
+   * (and texts, {@code withText}).
+   */
+  public static List<Passage> run(Collection<PartitionIndex> indexes, Request request, Embedder embedder,
+      boolean withText) {
+    List<Passage> ranked = rank(local(indexes, request, embedder), request);
+    return withHighlights(ranked, highlight(indexes, request.query(), ranked.stream().map(Passage::key).toList(),
+        withText));
   }
 
   /** Several parts as one: each list by score, best first, cut to the request's candidates. */
@@ -121,6 +195,29 @@ public final class Search {
     return List.copyOf(out);
   }
 
+  /**
+   * The highlights (snippet, and text when asked) of the chunks {@code keys} that are in {@code indexes}:
+   * asked for the final results only, so a search highlights ten chunks rather than every candidate.
+   */
+  public static Map<String, PartitionIndex.Highlight> highlight(Collection<PartitionIndex> indexes, String query,
+      Collection<String> keys, boolean withText) {
+    Map<String, PartitionIndex.Highlight> out = new HashMap<>();
+    for (PartitionIndex index : indexes) {
+      out.putAll(index.highlight(query, keys, withText));
+    }
+    return out;
+  }
+
+  /** {@code passages} with the snippets and texts of {@code highlights} (those without one are unchanged). */
+  public static List<Passage> withHighlights(List<Passage> passages, Map<String, PartitionIndex.Highlight> highlights) {
+    List<Passage> out = new ArrayList<>(passages.size());
+    for (Passage p : passages) {
+      PartitionIndex.Highlight h = highlights.get(p.key());
+      out.add(h == null ? p : p.withHighlight(h.snippet(), h.text() == null ? p.text() : h.text()));
+    }
+    return out;
+  }
+
   /** Reciprocal-rank fusion of two ranked lists of chunks. */
   static List<Passage> fuse(List<Passage> keyword, List<Passage> semantic) {
     Map<String, Double> scores = new HashMap<>();
@@ -129,7 +226,6 @@ public final class Search {
       for (int rank = 0; rank < list.size(); rank++) {
         Passage p = list.get(rank);
         scores.merge(p.key(), 1.0 / (RRF_K + rank + 1), Double::sum);
-        // keep the keyword hit's snippet (it has the query's words marked) when both lists have the chunk
         passages.putIfAbsent(p.key(), p);
       }
     }

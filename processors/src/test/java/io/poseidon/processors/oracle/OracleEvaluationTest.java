@@ -64,6 +64,10 @@ class OracleEvaluationTest {
             .setSourceUri(null).setAttributes(Map.of()).build()));
       }
       harness.advance(Duration.ofSeconds(3));
+      // a look indexes for at most oracle.indexing.batch.time of real time: look until nothing is pending
+      for (int i = 0; i < 100 && !harness.entries(OracleTopology.PENDING_STORE).isEmpty(); i++) {
+        harness.advance(Duration.ofMillis(200));
+      }
       for (JsonNode d : set.get("documents")) {
         io.poseidon.schemas.oracle.DocumentState state = harness.<io.poseidon.schemas.oracle.DocumentState>store(
             OracleTopology.DOCUMENT_STORE).get(d.get("docId").asText());

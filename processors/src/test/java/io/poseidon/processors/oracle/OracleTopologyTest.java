@@ -101,7 +101,7 @@ class OracleTopologyTest {
 
   private List<Passage> search(String q, Search.Mode mode) {
     Search.Request request = new Search.Request(q, null, null, 5, mode);
-    return Search.rank(Search.local(indexes.local().values(), request, Embedder.shared()), request);
+    return Search.run(indexes.local().values(), request, Embedder.shared(), true);
   }
 
   private List<Object> payloads() {
@@ -148,6 +148,18 @@ class OracleTopologyTest {
     Passage keyword = search("health gate", Search.Mode.KEYWORD).get(0);
     assertTrue(keyword.snippet().contains("<mark>health</mark>"), keyword.snippet());
     assertTrue(keyword.heading().startsWith("Rolling back payments"), keyword.heading());
+  }
+
+  @Test
+  void phrasesAndExclusionsNarrowAKeywordSearch() {
+    documents.pipeInput("d1", put("d1", "Rolling back payments", ROLLBACK));
+    documents.pipeInput("d2", put("d2", "Cache warmup", "# Warming the cache\n\nRoll the warmup job forward after a deploy."));
+    harness.advance(Duration.ofSeconds(3));
+    assertEquals(2, search("roll", Search.Mode.KEYWORD).stream().map(Passage::docId).distinct().count());
+    assertEquals(List.of("d2"), search("roll -payments", Search.Mode.KEYWORD).stream().map(Passage::docId).distinct().toList());
+    assertEquals(List.of("d1"), search("\"health gate\"", Search.Mode.KEYWORD).stream().map(Passage::docId).distinct().toList());
+    assertTrue(search("-payments", Search.Mode.KEYWORD).isEmpty(), "exclusions alone match nothing");
+    assertTrue(search("12.5 [1] \"unclosed", Search.Mode.KEYWORD).isEmpty(), "odd input is no error");
   }
 
   @Test
