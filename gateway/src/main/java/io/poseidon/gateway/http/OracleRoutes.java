@@ -141,16 +141,30 @@ public final class OracleRoutes implements ServiceRoutes {
     if (others == null) {
       return;
     }
+    if (others.isEmpty()) {
+      // one node: candidates, ranking, highlights and the answer in one go on the query pool
+      context.responses().offLoop(() -> {
+        OracleQueries queries = context.queries().get();
+        Gathered g = gathered(queries, local(queries.localSearch(request)), List.of(), List.of(), request);
+        List<Passage> ranked = Search.rank(g.candidates(), request);
+        List<Passage> results = Search.withHighlights(ranked, queries.highlight(request.query(),
+            ranked.stream().map(Passage::key).toList(), false));
+        return searchJson(g, request, results, started);
+      }).onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err));
+      return;
+    }
     gather(ctx, request, others)
         .compose(g -> context.responses().offLoop(() -> Search.rank(g.candidates(), request))
             .compose(ranked -> highlighted(ctx, g, request.query(), ranked, false))
-            .map(results -> {
-              JsonArray hits = new JsonArray();
-              results.forEach(p -> hits.add(hitJson(p)));
-              return g.describe(new JsonObject().put("query", request.query()).put("mode", request.mode().apiName())
-                  .put("results", hits)).put("tookMs", (System.nanoTime() - started) / 1_000_000);
-            }))
+            .map(results -> searchJson(g, request, results, started)))
         .onSuccess(body -> Responses.json(ctx, 200, body)).onFailure(err -> Responses.fail(ctx, err));
+  }
+
+  private static JsonObject searchJson(Gathered g, Search.Request request, List<Passage> results, long started) {
+    JsonArray hits = new JsonArray();
+    results.forEach(p -> hits.add(hitJson(p)));
+    return g.describe(new JsonObject().put("query", request.query()).put("mode", request.mode().apiName())
+        .put("results", hits)).put("tookMs", (System.nanoTime() - started) / 1_000_000);
   }
 
   private void answer(RoutingContext ctx) {
@@ -250,36 +264,56 @@ public final class OracleRoutes implements ServiceRoutes {
       if (mine.failed()) {
         return Future.failedFuture(mine.cause());
       }
+      List<JsonObject> answered = new ArrayList<>();
+      List<HostInfo> answeredBy = new ArrayList<>();
+      for (int i = 0; i < parts.size(); i++) {
+        if (parts.get(i).succeeded()) {
+          answered.add(parts.get(i).result());
+          answeredBy.add(others.get(i));
+        }
+      }
       return context.responses().offLoop(() -> {
         OracleQueries queries = context.queries().get();
-        List<Search.Candidates> answered = new ArrayList<>();
-        List<String> servedBy = new ArrayList<>();
-        Set<Integer> missing = new TreeSet<>();
-        Map<Integer, HostInfo> owners = new java.util.HashMap<>();
-        Map<HostInfo, Set<Integer>> assigned = queries.partitionsByNode();
-        Search.Candidates local = mine.result().candidates();
-        answered.add(local);
-        servedBy.add(queries.nodeId());
-        local.partitions().keySet().forEach(p -> owners.put(p, null));
-        assigned.getOrDefault(queries.self(), Set.of()).stream().filter(p -> !local.partitions().containsKey(p))
-            .forEach(missing::add); // assigned here, index still being rebuilt
-        for (int i = 0; i < parts.size(); i++) {
-          HostInfo host = others.get(i);
-          if (parts.get(i).succeeded()) {
-            Search.Candidates c = candidates(parts.get(i).result());
-            answered.add(c);
-            servedBy.add(parts.get(i).result().getString("node", host.host() + ":" + host.port()));
-            c.partitions().keySet().forEach(p -> owners.putIfAbsent(p, host));
-            assigned.getOrDefault(host, Set.of()).stream().filter(p -> !c.partitions().containsKey(p)).forEach(missing::add);
-          } else {
-            missing.addAll(assigned.getOrDefault(host, Set.of()));
-          }
-        }
-        Search.Candidates merged = Search.merge(answered, request);
-        merged.partitions().keySet().forEach(missing::remove);
-        return new Gathered(merged, servedBy, missing, owners);
+        return gathered(queries, mine.result(), answered, answeredBy, request, others);
       });
     });
+  }
+
+  private Gathered gathered(OracleQueries queries, OracleQueries.Part mine, List<JsonObject> parts,
+      List<HostInfo> partsFrom, Search.Request request) {
+    return gathered(queries, mine, parts, partsFrom, request, partsFrom);
+  }
+
+  /** This node's part and the parts that came (from {@code partsFrom} of the {@code asked}), combined. */
+  private Gathered gathered(OracleQueries queries, OracleQueries.Part mine, List<JsonObject> parts,
+      List<HostInfo> partsFrom, Search.Request request, List<HostInfo> asked) {
+    List<Search.Candidates> answered = new ArrayList<>();
+    List<String> servedBy = new ArrayList<>();
+    Set<Integer> missing = new TreeSet<>();
+    Map<Integer, HostInfo> owners = new java.util.HashMap<>();
+    Map<HostInfo, Set<Integer>> assigned = queries.partitionsByNode();
+    Search.Candidates local = mine.candidates();
+    answered.add(local);
+    servedBy.add(queries.nodeId());
+    local.partitions().keySet().forEach(p -> owners.put(p, null));
+    assigned.getOrDefault(queries.self(), Set.of()).stream().filter(p -> !local.partitions().containsKey(p))
+        .forEach(missing::add); // assigned here, index still being rebuilt
+    for (int i = 0; i < parts.size(); i++) {
+      HostInfo host = partsFrom.get(i);
+      Search.Candidates c = candidates(parts.get(i));
+      answered.add(c);
+      servedBy.add(parts.get(i).getString("node", host.host() + ":" + host.port()));
+      c.partitions().keySet().forEach(p -> owners.putIfAbsent(p, host));
+      assigned.getOrDefault(host, Set.of()).stream().filter(p -> !c.partitions().containsKey(p)).forEach(missing::add);
+    }
+    for (HostInfo host : asked) {
+      if (!partsFrom.contains(host)) {
+        missing.addAll(assigned.getOrDefault(host, Set.of()));
+      }
+    }
+    Search.Candidates merged = Search.merge(answered, request);
+    merged.partitions().keySet().forEach(missing::remove);
+    return new Gathered(merged, servedBy, missing, owners);
   }
 
   /**

@@ -81,7 +81,7 @@ public final class PartitionIndex implements Closeable {
   private static final Query CHUNKS = new TermQuery(new Term(TYPE, CHUNK));
 
   /** Vectors asked of the HNSW graph per chunk wanted (a chunk has several). */
-  static final int VECTORS_PER_HIT = 4;
+  static final int VECTORS_PER_HIT = 3;
   /** Field weights of the keyword query: a match in the title or a heading says more than one in the text. */
   static final Map<String, Float> WEIGHTS = Map.of(TITLE, 2.0f, HEADING, 1.5f, TEXT, 1.0f);
 
@@ -105,6 +105,14 @@ public final class PartitionIndex implements Closeable {
   private final AtomicLong generation;
   private volatile boolean changed;
   private boolean closed;
+  /**
+   * What a search result says of each chunk (document, title, span …), by chunk key, in memory: candidates
+   * are read from here and the doc values of their key, never from stored fields (decompressing a
+   * stored-fields block per candidate was a fifth of a search's CPU). Updated with the writer; a key a
+   * searcher still sees after its chunk left is skipped.
+   */
+  private final java.util.concurrent.ConcurrentMap<String, Passage> chunkMeta = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentMap<String, List<String>> keysOfDoc = new java.util.concurrent.ConcurrentHashMap<>();
 
   public PartitionIndex(int partition) {
     this.partition = partition;
@@ -136,7 +144,30 @@ public final class PartitionIndex implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    forget(docId);
+    chunks.forEach(this::remember);
     changed = true;
+  }
+
+  private void remember(IndexedChunk c) {
+    String key = OracleTopology.chunkKey(c.getDocId(), c.getIndex());
+    chunkMeta.put(key, new Passage(key, c.getDocId(), c.getTitle(), c.getVersion(),
+        c.getKind().name().toLowerCase(Locale.ROOT), c.getService(), String.join(" > ", c.getHeadings()), c.getStart(),
+        c.getEnd(), null, null, 0, Passage.Source.KEYWORD, partition));
+    keysOfDoc.computeIfAbsent(c.getDocId(), d -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(key);
+  }
+
+  private void forget(String docId) {
+    List<String> keys = keysOfDoc.remove(docId);
+    if (keys != null) {
+      keys.forEach(chunkMeta::remove);
+    }
+  }
+
+  /** The result of a candidate chunk, or null when it left the index since the searcher was opened. */
+  Passage candidate(String key, double score, Passage.Source source) {
+    Passage meta = chunkMeta.get(key);
+    return meta == null ? null : meta.withScore(score, source);
   }
 
   /** Adds chunks without looking for older ones (rebuilding from the store). */
@@ -146,6 +177,7 @@ public final class PartitionIndex implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    remember(chunk);
     changed = true;
   }
 
@@ -155,6 +187,7 @@ public final class PartitionIndex implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    forget(docId);
     changed = true;
   }
 
@@ -185,6 +218,7 @@ public final class PartitionIndex implements Closeable {
     Document d = new Document();
     d.add(new StringField(TYPE, CHUNK, Field.Store.NO));
     d.add(new StringField(KEY, key, Field.Store.YES));
+    d.add(new SortedDocValuesField(KEY, new BytesRef(key)));
     d.add(new StringField(DOC_ID, c.getDocId(), Field.Store.YES));
     d.add(new StringField(KIND, kind, Field.Store.YES));
     if (c.getService() != null) {
@@ -283,7 +317,7 @@ public final class PartitionIndex implements Closeable {
    * names the partition of a hit's doc id.
    */
   static List<Passage> keyword(IndexSearcher searcher, String query, String service, String kind, int n,
-      java.util.function.IntUnaryOperator partitionOf) throws IOException {
+      java.util.function.IntFunction<PartitionIndex> indexOf) throws IOException {
     BooleanQuery.Builder q = new BooleanQuery.Builder().add(query(query), BooleanClause.Occur.MUST)
         .add(CHUNKS, BooleanClause.Occur.FILTER);
     Query filter = filter(service, kind);
@@ -291,15 +325,27 @@ public final class PartitionIndex implements Closeable {
       q.add(filter, BooleanClause.Occur.FILTER);
     }
     List<Passage> out = new ArrayList<>();
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
     for (ScoreDoc sd : searcher.search(q.build(), n).scoreDocs) {
-      out.add(passage(searcher, sd.doc, sd.score, Passage.Source.KEYWORD, partitionOf.applyAsInt(sd.doc)));
+      String key = key(leaves, sd.doc, KEY);
+      Passage p = key == null ? null : indexOf.apply(sd.doc).candidate(key, sd.score, Passage.Source.KEYWORD);
+      if (p != null) {
+        out.add(p);
+      }
     }
     return out;
   }
 
+  /** The chunk key of {@code doc} from the doc values of {@code field} ({@link #KEY} or {@link #VECTOR_OF}). */
+  private static String key(List<LeafReaderContext> leaves, int doc, String field) throws IOException {
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    SortedDocValues keys = DocValues.getSorted(leaf.reader(), field);
+    return keys.advanceExact(doc - leaf.docBase) ? keys.lookupOrd(keys.ordValue()).utf8ToString() : null;
+  }
+
   /** Keyword hits of this partition alone (its own statistics). */
   public List<Passage> keyword(String query, String service, String kind, int n) {
-    return withSearcher(s -> keyword(s, query, service, kind, n, doc -> partition));
+    return withSearcher(s -> keyword(s, query, service, kind, n, doc -> this));
   }
 
   /**
@@ -308,28 +354,28 @@ public final class PartitionIndex implements Closeable {
    */
   public List<Passage> semantic(float[] vector, String service, String kind, int n) {
     Query filter = filter(service, kind);
-    Query vectors = new TermQuery(new Term(TYPE, VECTOR_DOC));
-    Query knnFilter = filter == null ? vectors : new BooleanQuery.Builder().add(vectors, BooleanClause.Occur.FILTER)
-        .add(filter, BooleanClause.Occur.FILTER).build();
-    Query knn = new KnnFloatVectorQuery(VECTOR, vector, n * VECTORS_PER_HIT, knnFilter);
+    // only vector documents have the vector field: a filter is needed only for service or kind
+    Query knn = filter == null ? new KnnFloatVectorQuery(VECTOR, vector, n * VECTORS_PER_HIT)
+        : new KnnFloatVectorQuery(VECTOR, vector, n * VECTORS_PER_HIT, filter);
     return withSearcher(s -> {
       Map<String, Float> best = new LinkedHashMap<>();
       List<LeafReaderContext> leaves = s.getIndexReader().leaves();
       for (ScoreDoc sd : s.search(knn, n * VECTORS_PER_HIT).scoreDocs) {
-        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
-        SortedDocValues keys = DocValues.getSorted(leaf.reader(), VECTOR_OF);
-        if (keys.advanceExact(sd.doc - leaf.docBase)) {
-          best.merge(keys.lookupOrd(keys.ordValue()).utf8ToString(), sd.score, Math::max);
+        String key = key(leaves, sd.doc, VECTOR_OF);
+        if (key != null) {
+          best.merge(key, sd.score, Math::max);
         }
       }
       List<Map.Entry<String, Float>> ranked = new ArrayList<>(best.entrySet());
       ranked.sort(Map.Entry.<String, Float>comparingByValue().reversed());
-      Map<String, Integer> docs = chunkDocs(s, ranked.stream().limit(n).map(Map.Entry::getKey).toList());
       List<Passage> out = new ArrayList<>();
-      for (Map.Entry<String, Float> e : ranked.subList(0, Math.min(n, ranked.size()))) {
-        Integer doc = docs.get(e.getKey());
-        if (doc != null) {
-          out.add(passage(s, doc, e.getValue(), Passage.Source.SEMANTIC, partition));
+      for (Map.Entry<String, Float> e : ranked) {
+        Passage p = candidate(e.getKey(), e.getValue(), Passage.Source.SEMANTIC);
+        if (p != null) {
+          out.add(p);
+          if (out.size() == n) {
+            break;
+          }
         }
       }
       return out;
@@ -411,16 +457,6 @@ public final class PartitionIndex implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static final Set<String> PASSAGE_FIELDS = Set.of(KEY, DOC_ID, TITLE, VERSION, KIND, SERVICE, HEADING, START, END);
-
-  private static Passage passage(IndexSearcher searcher, int doc, float score, Passage.Source source, int partition)
-      throws IOException {
-    Document d = searcher.storedFields().document(doc, PASSAGE_FIELDS);
-    return new Passage(d.get(KEY), d.get(DOC_ID), d.get(TITLE), d.getField(VERSION).numericValue().longValue(),
-        d.get(KIND), d.get(SERVICE), d.get(HEADING), d.getField(START).numericValue().intValue(),
-        d.getField(END).numericValue().intValue(), null, null, score, source, partition);
   }
 
   /** The opening of a chunk, HTML-escaped, when no query term is in it (a semantic hit). */

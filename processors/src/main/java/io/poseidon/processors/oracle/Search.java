@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.IntUnaryOperator;
+import java.util.function.IntFunction;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.MultiReader;
 import org.apache.lucene.search.IndexSearcher;
@@ -54,7 +54,7 @@ public final class Search {
   public record Request(String query, String service, String kind, int limit, Mode mode) {
     /** Candidates each list holds: more than the results, so fusion and the merge have room. */
     public int candidates() {
-      return Math.min(200, Math.max(30, limit * 5));
+      return Math.min(150, Math.max(20, limit * 3));
     }
 
     String cacheKey() {
@@ -86,8 +86,8 @@ public final class Search {
     float[] vector = request.mode() == Mode.KEYWORD ? null : embedder.embed(request.query());
     indexes.forEach(index -> partitions.put(index.partition(), index.generation()));
     if (request.mode() != Mode.SEMANTIC && !indexes.isEmpty()) {
-      keyword.addAll(withNodeSearcher(indexes, stats, (searcher, partitionOf) -> PartitionIndex.keyword(searcher,
-          request.query(), request.service(), request.kind(), request.candidates(), partitionOf)));
+      keyword.addAll(withNodeSearcher(indexes, stats, (searcher, indexOf) -> PartitionIndex.keyword(searcher,
+          request.query(), request.service(), request.kind(), request.candidates(), indexOf)));
     }
     if (vector != null) {
       for (PartitionIndex index : indexes) {
@@ -102,12 +102,12 @@ public final class Search {
     if (indexes.isEmpty()) {
       return new KeywordStats(Map.of(), Map.of());
     }
-    return withNodeSearcher(indexes, null, (searcher, partitionOf) ->
+    return withNodeSearcher(indexes, null, (searcher, indexOf) ->
         KeywordStats.of(searcher.getIndexReader(), PartitionIndex.query(query)));
   }
 
   private interface NodeWork<T> {
-    T run(IndexSearcher searcher, IntUnaryOperator partitionOf) throws IOException;
+    T run(IndexSearcher searcher, IntFunction<PartitionIndex> indexOf) throws IOException;
   }
 
   /** Runs {@code work} over the current searchers of {@code indexes} read as one index. */
@@ -124,15 +124,15 @@ public final class Search {
       }
       MultiReader all = new MultiReader(readers, false);
       IndexSearcher searcher = stats == null ? new IndexSearcher(all) : stats.searcher(all);
-      IntUnaryOperator partitionOf = doc -> {
+      IntFunction<PartitionIndex> indexOf = doc -> {
         int i = java.util.Arrays.binarySearch(starts, doc);
         int at = i >= 0 ? i : -i - 2;
         while (at + 1 < starts.length - 1 && starts[at + 1] == doc) {
           at++; // an empty partition before this one starts at the same doc
         }
-        return parts.get(Math.min(at, parts.size() - 1)).partition();
+        return parts.get(Math.min(at, parts.size() - 1));
       };
-      return work.run(searcher, partitionOf);
+      return work.run(searcher, indexOf);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
