@@ -4,7 +4,6 @@ import io.poseidon.schemas.oracle.IndexedChunk;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.text.BreakIterator;
 import java.util.Locale;
 import java.util.ArrayList;
 import java.util.List;
@@ -401,8 +400,8 @@ public final class PartitionIndex implements Closeable {
       int[] ids = found.stream().mapToInt(docs::get).toArray();
       UnifiedHighlighter highlighter = UnifiedHighlighter.builder(s, analyzer)
           .withFormatter(new DefaultPassageFormatter("<mark>", "</mark>", " … ", true))
-          .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
-              BreakIterator.getSentenceInstance(Locale.ROOT), SNIPPET_PASSAGE_CHARS, 0.5f))
+          .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(new SentenceEnds(),
+              SNIPPET_PASSAGE_CHARS, 0.5f))
           .withMaxLength(100_000)
           .build();
       String[] snippets = highlighter.highlightFields(new String[] {TEXT}, query(query), ids, new int[] {2})
