@@ -44,6 +44,9 @@ public final class Answers {
     List<Sentence> scored = new ArrayList<>();
     for (int rank = 0; rank < passages.size(); rank++) {
       Passage p = passages.get(rank);
+      if (p.text() == null) {
+        continue; // its node did not send its text in time
+      }
       for (int[] span : sentences(p.text())) {
         String text = p.text().substring(span[0], span[1]);
         double similarity = Embedder.similarity(q, embedder.embed(text));

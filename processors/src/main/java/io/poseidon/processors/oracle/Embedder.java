@@ -82,21 +82,6 @@ public final class Embedder {
     return vector;
   }
 
-  /** Embeddings of several texts, in order. */
-  public List<float[]> embedAll(List<String> texts) {
-    List<float[]> out = new ArrayList<>(texts.size());
-    for (String t : texts) {
-      out.add(embed(t));
-    }
-    return out;
-  }
-
-  public static byte[] toBytes(float[] vector) {
-    ByteBuffer buf = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asFloatBuffer().put(vector);
-    return buf.array();
-  }
-
   /** Several vectors of {@link #DIMENSIONS} floats, one after the other (a chunk's and its windows'). */
   public static byte[] toBytes(List<float[]> vectors) {
     ByteBuffer buf = ByteBuffer.allocate(vectors.size() * DIMENSIONS * 4).order(ByteOrder.LITTLE_ENDIAN);

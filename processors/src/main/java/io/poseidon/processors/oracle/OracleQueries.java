@@ -56,13 +56,6 @@ public final class OracleQueries {
     return stores.get(OracleTopology.DOCUMENT_STORE, docId, docId);
   }
 
-  /** The generation of every index open here, by partition. */
-  public Map<Integer, Long> generations() {
-    Map<Integer, Long> out = new TreeMap<>();
-    indexes.local().forEach((p, index) -> out.put(p, index.generation()));
-    return out;
-  }
-
   /** This node's part of a search; {@code cached} says whether it came from the cache. */
   public record Part(Search.Candidates candidates, boolean cached) {}
 
@@ -152,13 +145,5 @@ public final class OracleQueries {
 
   public Embedder embedder() {
     return embedder;
-  }
-
-  public Duration cacheTtl() {
-    return ttl;
-  }
-
-  public Clock clock() {
-    return clock;
   }
 }
