@@ -235,16 +235,7 @@ public final class OracleBenchmark {
       System.exit(2);
       return;
     }
-    int status;
-    try {
-      status = run(options);
-    } catch (Throwable t) {
-      // exit even when a half-started broker or client leaves non-daemon threads behind
-      System.err.println("bench: the benchmark failed: " + t);
-      t.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.exit(() -> run(options));
   }
 
   static int run(Options options) throws Exception {

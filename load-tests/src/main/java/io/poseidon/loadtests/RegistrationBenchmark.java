@@ -69,16 +69,7 @@ public final class RegistrationBenchmark {
       System.exit(2);
       return;
     }
-    int status;
-    try {
-      status = run(options);
-    } catch (Throwable t) {
-      // exit even when a half-started broker or client leaves non-daemon threads behind
-      System.err.println("bench: the benchmark failed: " + t);
-      t.printStackTrace();
-      status = 1;
-    }
-    System.exit(status);
+    BenchmarkMain.exit(() -> run(options));
   }
 
   static int run(BenchmarkOptions options) throws Exception {
