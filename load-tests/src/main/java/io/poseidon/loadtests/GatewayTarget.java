@@ -124,13 +124,14 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
     await(vertx.close());
   }
 
-  private static void await(Future<Void> closing) {
+  /** Waits at most 10 s for a Vert.x client or event loop to close (the benchmarks' HTTP clients). */
+  static void await(Future<Void> closing) {
     try {
       closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      System.err.println("[bench] gateway client did not close cleanly: " + e);
+      System.err.println("[bench] HTTP client did not close cleanly: " + e);
     }
   }
 }

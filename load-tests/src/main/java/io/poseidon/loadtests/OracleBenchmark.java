@@ -929,19 +929,9 @@ public final class OracleBenchmark {
 
     @Override
     public void close() {
-      await(load.close());
-      await(side.close());
-      await(vertx.close());
-    }
-
-    private static void await(Future<Void> closing) {
-      try {
-        closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        System.err.println("[oracle-bench] HTTP client did not close cleanly: " + e);
-      }
+      GatewayTarget.await(load.close());
+      GatewayTarget.await(side.close());
+      GatewayTarget.await(vertx.close());
     }
   }
 

@@ -214,8 +214,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
         .setDeleted(delete).build());
     long latency = clock.millis() - change.getFirstChangeAt().toEpochMilli();
     if (delete) {
-      List<String> old = chunkKeys(docId);
-      old.forEach(chunks::delete);
+      chunksOf(docId).forEach(kv -> chunks.delete(kv.key));
       index.delete(docId);
       documents.put(docId, DocumentState.newBuilder(state).setStatus(IndexingStatus.INDEXED).setDeleted(true)
           .setIndexedVersion(change.getVersion()).setChunks(0).setIndexedAt(clock.instant()).setContentHash(null).build());
@@ -236,13 +235,12 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     }
     List<IndexedChunk> cut;
     int embedded;
-    List<String> old = chunkKeys(docId);
+    List<KeyValue<String, IndexedChunk>> old = chunksOf(docId);
     try {
       // everything that can fail first; the stores change only after it worked
       Map<String, ByteBuffer> reusable = new HashMap<>();
-      for (String key : old) {
-        IndexedChunk c = chunks.get(key);
-        reusable.put(c.getTextHash(), c.getVector());
+      for (KeyValue<String, IndexedChunk> kv : old) {
+        reusable.put(kv.value.getTextHash(), kv.value.getVector());
       }
       cut = new ArrayList<>();
       embedded = 0;
@@ -277,7 +275,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
       return;
     }
     for (int i = cut.size(); i < old.size(); i++) {
-      chunks.delete(old.get(i));
+      chunks.delete(old.get(i).key);
     }
     for (IndexedChunk c : cut) {
       chunks.put(OracleTopology.chunkKey(docId, c.getIndex()), c);
@@ -293,16 +291,14 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     latencies.add(latency);
   }
 
-  private List<String> chunkKeys(String docId) {
-    List<String> keys = new ArrayList<>();
+  /** The stored chunks of {@code docId}, in order (one prefix scan: keys and values). */
+  private List<KeyValue<String, IndexedChunk>> chunksOf(String docId) {
+    List<KeyValue<String, IndexedChunk>> out = new ArrayList<>();
     try (KeyValueIterator<String, IndexedChunk> it = chunks.prefixScan(OracleTopology.chunkPrefix(docId),
         new StringSerializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, IndexedChunk> kv = it.next();
-        keys.add(kv.key);
-      }
+      it.forEachRemaining(out::add);
     }
-    return keys;
+    return out;
   }
 
   private void emit(String docId, EventMeta cause, String type, SpecificRecord payload) {
