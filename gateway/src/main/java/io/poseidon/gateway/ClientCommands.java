@@ -65,8 +65,9 @@ public final class ClientCommands {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "NDJSON input, one record per line (default: stdin).")
     Path file;
 
-    @Option(names = "--actor", description = "Sent as X-Poseidon-Actor (default: $USER).")
-    String actor;
+    @Option(names = "--api-key", description = "API key to send as X-API-Key (default: $POSEIDON_API_KEY, else "
+        + ".poseidon/admin-key of a local stack).")
+    String apiKey;
 
     @Option(names = "--quiet", description = "No progress lines, only the summary.")
     boolean quiet;
@@ -123,8 +124,8 @@ public final class ClientCommands {
       return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 
-    String actor() {
-      return actor != null ? actor : System.getProperty("user.name", "cli");
+    java.util.Optional<String> apiKey() {
+      return ClientCredentials.apiKey(apiKey);
     }
 
     BufferedReader input() throws IOException {
@@ -168,8 +169,8 @@ public final class ClientCommands {
 
     /** A POST, retried on 503 after Retry-After (Kafka or the gateway busy); the last answer. */
     HttpResponse<String> post(String path, String contentType, String body) throws Exception {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60))
-          .header("Content-Type", contentType).header("X-Poseidon-Actor", actor())
+      HttpRequest request = ClientCredentials.with(HttpRequest.newBuilder(URI.create(base() + path))
+          .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType), apiKey())
           .POST(HttpRequest.BodyPublishers.ofString(body)).build();
       HttpResponse<String> response = null;
       for (int attempt = 0; attempt <= MAX_RETRIES; attempt++) {

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * {@code poseidon dev}: the local stack (a KRaft broker in this JVM and an Apicurio Registry child
  * process, data under {@code --data-dir}, default {@code .poseidon/data}), then a node with every
- * service of the build on it. The only class of the gateway that needs the local stack
+ * service of the build on it, on loopback, anonymous callers acting as operators and an admin key in
+ * {@code .poseidon/admin-key} (created on the first start, mode 600, printed with the addresses). The only class of the gateway that needs the local stack
  * ({@code poseidon-deploy}, provided scope): {@code ./poseidon node} never loads it.
  */
 final class DevCommand {
@@ -36,6 +37,8 @@ final class DevCommand {
     LocalStack stack = LocalStack.start(config);
     PoseidonCli.progress("Kafka on " + stack.bootstrapServers() + ", registry on " + stack.registryUrl()
         + " (" + stack.startupTime().toMillis() + " ms)");
+    java.nio.file.Path adminKeyFile = adminKeyFile(stack);
+    String adminKey = io.poseidon.gateway.http.auth.AdminKeyFile.readOrCreate(adminKeyFile);
     return new PoseidonCli.Stack() {
       @Override
       public String bootstrapServers() {
@@ -52,7 +55,8 @@ final class DevCommand {
         return List.of(
             "kafka     " + stack.bootstrapServers(),
             "registry  " + stack.registryUrl().replace("/apis/registry/v2", "") + "   (UI at /ui)",
-            "data      " + stack.dataDir().toAbsolutePath());
+            "data      " + stack.dataDir().toAbsolutePath(),
+            "admin key " + adminKey + "   (in " + adminKeyFile + "; send it as X-API-Key)");
       }
 
       @Override
@@ -63,7 +67,7 @@ final class DevCommand {
       @Override
       public void onReady(io.poseidon.gateway.node.Node node, String gateway) {
         if (node.config().services().contains("oracle")) {
-          ProjectDocs.index(java.nio.file.Path.of("").toAbsolutePath(), gateway);
+          ProjectDocs.index(java.nio.file.Path.of("").toAbsolutePath(), gateway, adminKey);
         }
       }
 
@@ -85,6 +89,16 @@ final class DevCommand {
     defaults.put(PoseidonConfig.STREAMS_STATE_DIR, stack.dataDir().resolve("streams").toString());
     defaults.put(PoseidonConfig.NODE_SERVICES, String.join(",", Services.names()));
     defaults.put(PoseidonConfig.NODE_ALLOW_SIMULATORS, "true");
+    // access control on, but the local stack can be driven with plain curl (docs/security.md)
+    defaults.put(PoseidonConfig.HTTP_HOST, "127.0.0.1");
+    defaults.put(PoseidonConfig.HTTP_AUTH_ANONYMOUS_ROLE, "operator");
+    defaults.put(PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE, adminKeyFile(stack).toString());
     return defaults;
+  }
+
+  /** {@code .poseidon/admin-key}: beside the data folder, so a wiped data folder keeps the key. */
+  static java.nio.file.Path adminKeyFile(LocalStack stack) {
+    java.nio.file.Path parent = stack.dataDir().toAbsolutePath().getParent();
+    return (parent == null ? stack.dataDir() : parent).resolve("admin-key");
   }
 }

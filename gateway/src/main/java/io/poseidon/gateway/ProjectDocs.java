@@ -76,7 +76,7 @@ final class ProjectDocs {
    * Puts the documents oracle lacks or has another version of through {@code gateway}; the number put.
    * Failures are reported, not thrown: a dev stack without search is still a dev stack.
    */
-  static int index(Path root, String gateway) {
+  static int index(Path root, String gateway, String apiKey) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int put = 0;
     int unchanged = 0;
@@ -84,7 +84,7 @@ final class ProjectDocs {
       List<Doc> docs = collect(root);
       for (Doc d : docs) {
         String uri = gateway + "/api/v1/documents/" + URLEncoder.encode(d.docId(), StandardCharsets.UTF_8);
-        HttpResponse<String> known = send(http, HttpRequest.newBuilder(URI.create(uri)).GET());
+        HttpResponse<String> known = send(http, HttpRequest.newBuilder(URI.create(uri)).header("X-API-Key", apiKey).GET());
         if (known.statusCode() == 200
             && ContentHash.of(d.document()).equals(new JsonObject(known.body()).getString("contentHash"))) {
           unchanged++;
@@ -95,7 +95,7 @@ final class ProjectDocs {
             .put("tags", new JsonArray(d.document().getTags())).put("body", d.document().getBody())
             .put("source", new JsonObject().put("uri", d.path()));
         HttpResponse<String> r = send(http, HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/json")
-            .header("X-Poseidon-Actor", "poseidon-dev").PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
+            .header("X-API-Key", apiKey).PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
         if (r.statusCode() == 202) {
           put++;
         } else {

@@ -59,6 +59,10 @@ public final class SearchCommands {
     @Option(names = "--json", description = "Print the gateway's JSON answer as it is.")
     boolean json;
 
+    @Option(names = "--api-key", description = "API key to send as X-API-Key (default: $POSEIDON_API_KEY, else "
+        + ".poseidon/admin-key of a local stack).")
+    String apiKey;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -80,7 +84,8 @@ public final class SearchCommands {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> r;
       try {
-        r = http.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET().build(),
+        r = http.send(ClientCredentials.with(HttpRequest.newBuilder(URI.create(base() + path))
+                .timeout(Duration.ofSeconds(30)), ClientCredentials.apiKey(apiKey)).GET().build(),
             HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException e) {
         spec.commandLine().getErr().println("poseidon: cannot reach the gateway at " + base()

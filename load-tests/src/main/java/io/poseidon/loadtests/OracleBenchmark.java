@@ -279,6 +279,7 @@ public final class OracleBenchmark {
   private static Node startNode(LocalStack stack, Path stateDir, Options options) throws Exception {
     Files.createDirectories(stateDir);
     return Node.start(ConfigSource.of(Map.of(
+        PoseidonConfig.HTTP_AUTH_MODE, "none", // what these measure is the services, not access control
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.HTTP_PORT, "0",

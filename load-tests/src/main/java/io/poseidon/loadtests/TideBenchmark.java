@@ -186,6 +186,7 @@ public final class TideBenchmark {
     // the node's tide starts at the end of tide.ingest: part 1's input is not this part's work
     skipToEnd("poseidon-" + TideModule.NAME, TideTopics.INGEST.name());
     try (Node node = Node.start(ConfigSource.of(Map.of(
+        PoseidonConfig.HTTP_AUTH_MODE, "none", // what these measure is the services, not access control
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.HTTP_PORT, "0",

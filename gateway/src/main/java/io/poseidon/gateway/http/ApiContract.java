@@ -103,7 +103,32 @@ public final class ApiContract {
     if (!problems.isEmpty()) {
       throw new IllegalStateException("the OpenAPI contract does not merge: " + String.join("; ", problems));
     }
+    documentAccessControl(document);
     return new ApiContract(document, operations);
+  }
+
+  /**
+   * What access control answers, written into every operation from its {@code x-poseidon-role}: a
+   * public operation needs no security ({@code security: []}); any other documents 401, 403 and 429
+   * (the shared responses of the base document), so no fragment has to repeat them.
+   */
+  private static void documentAccessControl(JsonObject document) {
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (!METHODS.contains(op.getKey())) {
+        return;
+      }
+      JsonObject operation = (JsonObject) op.getValue();
+      if ("public".equals(operation.getString("x-poseidon-role"))) {
+        operation.put("security", new JsonArray());
+        return;
+      }
+      JsonObject responses = operation.getJsonObject("responses");
+      Map.of("401", "Unauthorized", "403", "Forbidden", "429", "TooManyRequests").forEach((code, name) -> {
+        if (!responses.containsKey(code)) {
+          responses.put(code, new JsonObject().put("$ref", "#/components/responses/" + name));
+        }
+      });
+    }));
   }
 
   private static void merge(JsonObject document, JsonObject part, String fragment, List<String> problems) {
@@ -273,6 +298,13 @@ public final class ApiContract {
   /** Resolves the references of the merged document for the router and the validator. */
   public Future<OpenAPIContract> resolve(Vertx vertx) {
     JsonObject copy = document.copy();
+    // access control is the gateway's own (AccessControl), not the router's security handlers
+    copy.remove("security");
+    copy.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey())) {
+        ((JsonObject) op.getValue()).remove("security");
+      }
+    }));
     copy.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
       if (METHODS.contains(op.getKey()) && ((JsonObject) op.getValue()).getJsonObject("requestBody") != null) {
         JsonObject content = ((JsonObject) op.getValue()).getJsonObject("requestBody").getJsonObject("content");

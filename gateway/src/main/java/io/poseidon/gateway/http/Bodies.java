@@ -139,7 +139,7 @@ public final class Bodies {
   }
 
   /** The parsed body: a JsonObject, a JsonArray, a scalar, or null when the request had none. */
-  static Object parsed(RoutingContext ctx) {
+  public static Object parsed(RoutingContext ctx) {
     return ctx.get(PARSED);
   }
 

@@ -1,6 +1,5 @@
 package io.poseidon.gateway.http;
 
-import io.poseidon.topology.validation.Ids;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.regex.Pattern;
 /** Small helpers shared by the routes: the JSON body, the caller's identity and trace context, field errors. */
 public final class Commands {
 
-  public static final String ACTOR_HEADER = "X-Poseidon-Actor";
   private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
   private Commands() {}
@@ -24,11 +22,9 @@ public final class Commands {
     return Bodies.parsed(ctx) instanceof JsonObject obj ? obj : new JsonObject();
   }
 
-  /** Who is calling. Until authentication lands this is the X-Poseidon-Actor header, or anonymous. */
+  /** Who is calling, as access control established it: what events record as their actor. */
   public static String actor(RoutingContext ctx) {
-    String actor = ctx.request().getHeader(ACTOR_HEADER);
-    return actor == null || actor.isBlank() || actor.length() > 128 || Ids.hasControlCharacters(actor)
-        ? "anonymous" : actor;
+    return io.poseidon.gateway.http.auth.Principal.of(ctx).actor();
   }
 
   /** The caller's W3C traceparent when well-formed, so the trace continues through Kafka. */

@@ -68,15 +68,27 @@ public final class GatewayServer {
    *     (the generic publish of {@link TopicRoutes})
    */
   public record Setup(ApiContract contract, String nodeId, Status status, PrometheusMeterRegistry metrics,
-      int maxBodyBytes, List<Binding> bindings, ServiceRoutes nodeRoutes, ContractValidation validation) {}
+      int maxBodyBytes, List<Binding> bindings, ServiceRoutes nodeRoutes, ContractValidation validation,
+      io.poseidon.gateway.http.auth.AccessControl access) {}
 
   public static Router router(Vertx vertx, Setup setup) {
     ApiContract contract = setup.contract();
     RouterBuilder builder = RouterBuilder.create(vertx, setup.validation().resolved(), RequestExtractor.withBodyHandler());
     // platform handlers first (Vert.x Web runs them before a body is read): ids, metrics, method checks
     builder.rootHandler(platform(RequestIds::assign));
+    builder.rootHandler(platform(ctx -> {
+      io.poseidon.gateway.http.auth.AccessControl.securityHeaders(ctx.response());
+      ctx.next();
+    }));
     builder.rootHandler(platform(ctx -> HttpMetrics.time(ctx, setup.metrics())));
+    io.vertx.ext.web.handler.CorsHandler cors = setup.access().cors();
+    if (cors != null) {
+      // answers preflights before the method check would refuse OPTIONS (platform position: before the body)
+      builder.rootHandler(platform(cors));
+    }
     builder.rootHandler(platform(ctx -> methodOf(ctx, contract)));
+    // who is calling and whether they may, before a body is read (docs/security.md)
+    builder.rootHandler(platform(setup.access()::authenticate));
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(setup.maxBodyBytes()));
     builder.rootHandler(Bodies::check);
 
@@ -98,7 +110,9 @@ public final class GatewayServer {
         }
         List<FieldError> errors = setup.validation().check(ctx, operationId);
         if (errors.isEmpty()) {
-          ctx.next();
+          if (setup.access().objectCheck(ctx, operationId)) {
+            ctx.next();
+          }
         } else {
           ApiError.send(ctx, 400, "validation_failed", "the request does not follow the contract (/openapi.yaml)",
               errors);
@@ -206,6 +220,7 @@ public final class GatewayServer {
       status = 431;
       code = "headers_too_large";
     }
+    io.poseidon.gateway.http.auth.AccessControl.securityHeaders(request.response());
     ApiError.send(request.response().putHeader("Connection", "close"), UUID.randomUUID().toString(), status, code,
         "the server cannot read the request: " + (cause == null ? "malformed" : cause.getMessage()), List.of());
   };

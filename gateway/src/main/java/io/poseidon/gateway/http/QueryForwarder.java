@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.HostInfo;
 /**
  * Forwards a request to the node that owns the key (interactive queries: Kafka Streams'
  * {@code application.server} of that node) and relays its answer. The forwarded request keeps what
- * the caller said about itself — actor, trace context, request id, idempotency key — so the owner acts
- * and logs exactly as if it had been called directly. It carries {@code X-Poseidon-Forwarded-By}; a
+ * the caller said about itself — credentials (the owner authenticates and authorizes again), trace
+ * context, request id, idempotency key — so the owner acts and logs exactly as if it had been called directly. It carries {@code X-Poseidon-Forwarded-By}; a
  * node that receives a forwarded request for a key it does not own answers 503 (ownership is moving)
  * rather than forwarding again, so requests never loop.
  */
@@ -25,8 +25,12 @@ public final class QueryForwarder {
   public static final String SERVED_BY = "X-Poseidon-Served-By";
 
   /** Request headers that travel with a forwarded request. */
-  static final List<String> FORWARDED_HEADERS = List.of(Commands.ACTOR_HEADER, "traceparent", "tracestate",
-      IdempotentIds.HEADER, "Content-Type", "Accept");
+  static final List<String> FORWARDED_HEADERS = List.of("Authorization",
+      io.poseidon.gateway.http.auth.AccessControl.API_KEY_HEADER, "traceparent", "tracestate",
+      IdempotentIds.HEADER, "Content-Type", "Accept", "If-Match");
+  /** The caller's credentials: a part of a scatter-gather is asked with them. */
+  static final List<String> CREDENTIAL_HEADERS = List.of("Authorization",
+      io.poseidon.gateway.http.auth.AccessControl.API_KEY_HEADER);
   /** Response headers relayed back to the caller. */
   static final List<String> RELAYED_HEADERS = List.of("Content-Type", SERVED_BY, "Retry-After", "Allow");
 
@@ -90,6 +94,12 @@ public final class QueryForwarder {
         .setTimeout(timeoutMs)
         .putHeader(FORWARDED_BY, nodeId)
         .putHeader(RequestIds.HEADER, RequestIds.of(ctx));
+    for (String header : CREDENTIAL_HEADERS) {
+      String value = ctx.request().getHeader(header);
+      if (value != null) {
+        options.putHeader(header, value); // the other node authenticates the caller again
+      }
+    }
     return client.request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200

@@ -17,6 +17,12 @@ import io.poseidon.gateway.http.Responses;
 import io.poseidon.gateway.http.ContractValidation;
 import io.poseidon.gateway.http.RouteContext;
 import io.poseidon.gateway.http.TopicRoutes;
+import io.poseidon.gateway.http.auth.AccessControl;
+import io.poseidon.gateway.http.auth.AdminKeyFile;
+import io.poseidon.gateway.http.auth.ApiKeyDirectory;
+import io.poseidon.gateway.http.auth.ApiKeyRoutes;
+import io.poseidon.gateway.http.auth.ApiKeys;
+import io.poseidon.gateway.http.auth.JwtVerifier;
 import io.poseidon.topology.catalog.TopicProvisioner;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.config.ConfigSource;
@@ -76,6 +82,9 @@ public final class Node implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> meterBinders = new ArrayList<>();
   private final List<String> deployments = new ArrayList<>();
+  private final ApiKeys apiKeys = new ApiKeys();
+  private ApiKeyDirectory keyDirectory;
+  private JwtVerifier jwt;
   private int httpPort = -1;
 
   /** A service's query facade, set once its Streams client exists; until then queries answer 503. */
@@ -115,9 +124,12 @@ public final class Node implements AutoCloseable {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.httpEventLoops())));
     Node node = null;
     try {
+      JwtVerifier jwt = AccessControl.jwtVerifier(vertx, config);
+      AccessControl.checkIdentitySources(config, jwt != null);
       checkKafka(admin, config.bootstrapServers());
       SerdeFactory serdes = SerdeFactory.apicurio(config.registryUrl());
       Set<TopicSpec> topics = new LinkedHashSet<>();
+      topics.add(ApiKeyDirectory.SPEC);
       running.forEach(s -> topics.addAll(s.module().topics()));
       RegistryRules.registerValueSchemas(config.registryUrl(), valueSchemas(topics));
       new TopicProvisioner(admin, config.getShort(PoseidonConfig.TOPICS_REPLICATION_FACTOR),
@@ -129,6 +141,8 @@ public final class Node implements AutoCloseable {
       OffLoop queryPool = new OffLoop(vertx, "gateway-queries", config.getInt(PoseidonConfig.HTTP_QUERY_THREADS),
           config.getInt(PoseidonConfig.HTTP_PUBLISH_QUEUE_CAPACITY));
       node = new Node(config, vertx, admin, publisher, new QueryForwarder(vertx, config.nodeId()), queryPool);
+      node.jwt = jwt;
+      node.startKeyDirectory(serdes, clock);
       ServiceContext context = new ServiceContext(serdes, source, clock);
       node.startHttp(running, context);
       node.startServices(running, context);
@@ -141,6 +155,36 @@ public final class Node implements AutoCloseable {
         vertx.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Reads every API key before the node serves (a revoked key is refused from the first request), then
+   * makes the bootstrap admin key of {@code http.auth.admin-key-file} valid when the topic does not know it.
+   */
+  private void startKeyDirectory(SerdeFactory serdes, Clock clock) {
+    keyDirectory = new ApiKeyDirectory(apiKeys, config.bootstrapServers(), config.kafkaClientOverrides(),
+        serdes.valueDeserializer(io.poseidon.schemas.access.ApiKey.class), config.nodeId());
+    keyDirectory.start(Duration.ofSeconds(60));
+    String file = config.getString(PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE);
+    if (!file.isBlank()) {
+      String key = AdminKeyFile.read(java.nio.file.Path.of(file));
+      AdminKeyFile.registration(key, apiKeys, config.nodeId(), clock.instant()).ifPresent(record -> {
+        await(publisher.publish(ApiKeyDirectory.SPEC, record.getKeyId(), record), "write the admin key of " + file);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (apiKeys.get(record.getKeyId()).isEmpty()) {
+          if (System.nanoTime() > deadline) {
+            throw new NodeStartException("the admin key of " + file + " was written but not read back within 30 s", null);
+          }
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NodeStartException("interrupted", e);
+          }
+        }
+        log.info("Admin key {} of {} registered", record.getKeyId(), file);
+      });
     }
   }
 
@@ -199,9 +243,14 @@ public final class Node implements AutoCloseable {
         bindings.add(binding(service, runningNames.contains(service.name()), responses, context));
       }
     }
+    AccessControl access = new AccessControl(contract, apiKeys, jwt, AccessControl.Settings.from(config));
+    TopicRoutes topicRoutes = new TopicRoutes(publisher, responses, Services.catalog(), context.clock());
+    ApiKeyRoutes keyRoutes = new ApiKeyRoutes(publisher, responses, apiKeys, context.clock());
     GatewayServer.Setup setup = new GatewayServer.Setup(contract, config.nodeId(), status(), metrics,
-        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings,
-        new TopicRoutes(publisher, responses, Services.catalog(), context.clock()), validation);
+        config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings, operations -> {
+          topicRoutes.bind(operations);
+          keyRoutes.bind(operations);
+        }, validation, access);
     try {
       httpPort = deployServers(setup, resolvePort(config.httpHost(), config.httpPort()), config.httpEventLoops());
     } catch (RuntimeException e) {
@@ -325,6 +374,9 @@ public final class Node implements AutoCloseable {
       }
     });
     metrics.close();
+    if (keyDirectory != null) {
+      keyDirectory.close();
+    }
     publisher.close();
     queryPool.close();
     forwarder.close();

@@ -74,13 +74,17 @@ class ClientCommandsTest {
     Path file = dir.resolve("events.ndjson");
     Files.writeString(file, "{\"payload\":{\"source\":\"cli\",\"kind\":\"EVENT\",\"payload\":\"{}\"}}\n"
         + "{\"payload\":{\"source\":7}}\n");
-    assertEquals(1, run("publish", "tide.ingest", "--url", url(), "--file", file.toString(), "--key", "cli"));
+    String admin = gateway.key("root", io.poseidon.gateway.http.auth.Role.ADMIN);
+    assertEquals(1, run("publish", "tide.ingest", "--url", url(), "--file", file.toString()), "publishing needs an admin");
+    err.reset();
+    assertEquals(1, run("publish", "tide.ingest", "--url", url(), "--file", file.toString(), "--key", "cli",
+        "--api-key", admin));
     assertEquals(1, gateway.producer.history().size());
     assertEquals("cli", gateway.producer.history().get(0).key());
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("rejected line 2"), err.toString(StandardCharsets.UTF_8));
 
     err.reset();
-    assertEquals(2, run("publish", "nope", "--url", url(), "--file", file.toString()));
+    assertEquals(2, run("publish", "nope", "--url", url(), "--file", file.toString(), "--api-key", admin));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("no public topic nope"), err.toString(StandardCharsets.UTF_8));
   }
 

@@ -61,6 +61,13 @@ final class GatewayFixture implements AutoCloseable {
   private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
   private volatile boolean servicesStarted = true;
+  /** The keys access control knows; {@link #key} adds one. */
+  final io.poseidon.gateway.http.auth.ApiKeys keys = new io.poseidon.gateway.http.auth.ApiKeys();
+  /** As ./poseidon dev: anonymous callers are operators, keys and JWTs are checked. */
+  io.poseidon.gateway.http.auth.AccessControl.Settings accessSettings = new io.poseidon.gateway.http.auth.AccessControl
+      .Settings(io.poseidon.gateway.http.auth.AccessControl.Mode.REQUIRED, io.poseidon.gateway.http.auth.Role.OPERATOR,
+      Set.of("prod"), 0, 0, List.of());
+  io.poseidon.gateway.http.auth.JwtVerifier jwt;
   private HttpServer server;
 
   final String nodeId;
@@ -107,7 +114,11 @@ final class GatewayFixture implements AutoCloseable {
     };
     GatewayServer.Setup setup = new GatewayServer.Setup(contract, nodeId, status,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), MAX_BODY_BYTES, bindings,
-        new TopicRoutes(publisher, responses, Services.catalog(), clock), validation);
+        ops -> {
+          new TopicRoutes(publisher, responses, Services.catalog(), clock).bind(ops);
+          new io.poseidon.gateway.http.auth.ApiKeyRoutes(publisher, responses, keys, clock).bind(ops);
+        }, validation,
+        new io.poseidon.gateway.http.auth.AccessControl(contract, keys, jwt, accessSettings));
     Router router = GatewayServer.router(vertx, setup);
     router.route().order(-1).handler(ctx -> {
       ctx.addEndHandler(done -> contract.operationOf(ctx.request().method().name(), ctx.request().path())
@@ -129,6 +140,14 @@ final class GatewayFixture implements AutoCloseable {
       }
       return queries;
     }, context.config(), clock), true);
+  }
+
+  /** A valid API key named {@code name} with {@code role}, limited to {@code services} (none: all). */
+  String key(String name, io.poseidon.gateway.http.auth.Role role, String... services) {
+    io.poseidon.gateway.http.auth.ApiKeys.Created created = io.poseidon.gateway.http.auth.ApiKeys.create(name, role,
+        List.of(services), "test", NOW);
+    keys.apply(created.keyId(), created.record());
+    return created.key();
   }
 
   void servicesStarted(boolean started) {
@@ -159,6 +178,9 @@ final class GatewayFixture implements AutoCloseable {
         .timeout(Duration.ofSeconds(10))
         .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);
+    if (actingAs != null && !headers.containsKey("X-API-Key") && !headers.containsKey("Authorization")) {
+      request.header("X-API-Key", actingAs);
+    }
     try {
       HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
       Map<String, String> h = new java.util.HashMap<>();
@@ -170,6 +192,14 @@ final class GatewayFixture implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  private volatile String actingAs;
+
+  /** Every later call without credentials of its own sends {@code key}. */
+  GatewayFixture actAs(String key) {
+    actingAs = key;
+    return this;
   }
 
   Reply get(String path) {

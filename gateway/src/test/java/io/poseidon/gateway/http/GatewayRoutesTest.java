@@ -66,7 +66,8 @@ class GatewayRoutesTest {
   @Test
   void shouldProduceAValidRegistrationAndAnswer202WithItsPosition() {
     GatewayFixture.Reply reply = gateway.call(HttpMethod.POST, INSTANCES,
-        Map.of("Content-Type", "application/json; charset=utf-8", "X-Poseidon-Actor", "ada"), REGISTRATION);
+        Map.of("Content-Type", "application/json; charset=utf-8", "X-API-Key",
+            gateway.key("ada", io.poseidon.gateway.http.auth.Role.DEVELOPER)), REGISTRATION);
 
     assertEquals(202, reply.status(), reply.body());
     assertEquals("depths.ServiceRegistered", reply.json().getString("type"));
@@ -74,7 +75,7 @@ class GatewayRoutesTest {
     ProducerRecord<String, ?> sent = gateway.producer.history().get(0);
     assertEquals("payments", sent.key());
     InstanceEvent event = (InstanceEvent) sent.value();
-    assertEquals("ada", event.getMeta().getActor());
+    assertTrue(event.getMeta().getActor().startsWith("ada (key:"), event.getMeta().getActor());
     ServiceRegistered registered = (ServiceRegistered) event.getPayload();
     assertEquals(8443, registered.getPort());
     assertEquals(30, registered.getTtlSeconds(), "depths.default.ttl.seconds");

@@ -1,6 +1,7 @@
 package io.poseidon.gateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.processors.forge.ForgeTopology;
 import io.poseidon.schemas.forge.PipelineCommand;
@@ -52,15 +53,18 @@ class QueryForwarderTest {
   }
 
   @Test
-  void shouldKeepTheCallersActorTraceAndRequestIdOnAForwardedCommand() {
+  void shouldKeepTheCallersCredentialsTraceAndRequestIdOnAForwardedCommand() {
+    String key = a.key("ada", io.poseidon.gateway.http.auth.Role.OPERATOR);
+    a.keys.all().forEach(k -> b.keys.apply(k.getKeyId(), k)); // every node reads the same keys
     GatewayFixture.Reply reply = a.post("/api/v1/pipeline-runs/run-1/cancel", Map.of("Content-Type", "application/json",
-        "X-Poseidon-Actor", "ada", "traceparent", TRACEPARENT, "X-Request-Id", "req-42"), "{\"reason\":\"flaky\"}");
+        "X-API-Key", key, "traceparent", TRACEPARENT, "X-Request-Id", "req-42"), "{\"reason\":\"flaky\"}");
 
     assertEquals(202, reply.status(), reply.body());
     assertEquals("req-42", reply.header("X-Request-Id"));
     assertEquals(0, a.producer.history().size(), "the owner produced it");
     PipelineCommand cancel = (PipelineCommand) b.producer.history().get(0).value();
-    assertEquals("ada", cancel.getMeta().getActor());
+    assertTrue(cancel.getMeta().getActor().startsWith("ada (key:"), "the owner authenticated the same key: "
+        + cancel.getMeta().getActor());
     assertEquals(TRACEPARENT, cancel.getMeta().getTraceparent());
   }
 

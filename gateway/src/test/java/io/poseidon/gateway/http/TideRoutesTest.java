@@ -140,6 +140,9 @@ class TideRoutesTest {
 
   @Test
   void shouldPublishJsonToAPublicTopicAsItsAvroValueAndRefuseOthersWith404() {
+    assertEquals(401, gateway.postJson("/api/v1/topics/tide.ingest/events", "{}").status(),
+        "the generic publish bypasses every service's own checks: admins only, never anonymous");
+    gateway.actAs(gateway.key("root", io.poseidon.gateway.http.auth.Role.ADMIN));
     assertEquals(404, gateway.postJson("/api/v1/topics/nope/events", "{}").status());
     GatewayFixture.Reply dlq = gateway.postJson("/api/v1/topics/tide.dlq/events", "{}");
     assertEquals(404, dlq.status());

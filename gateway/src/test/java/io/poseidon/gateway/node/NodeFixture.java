@@ -19,6 +19,20 @@ final class NodeFixture {
 
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The admin key every test node makes valid (http.auth.admin-key-file); anonymous callers are operators. */
+  static final String ADMIN_KEY;
+  private static final String ADMIN_KEY_FILE;
+
+  static {
+    try {
+      java.nio.file.Path file = Files.createTempDirectory("poseidon-it").resolve("admin-key");
+      ADMIN_KEY = io.poseidon.gateway.http.auth.AdminKeyFile.readOrCreate(file);
+      ADMIN_KEY_FILE = file.toString();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private NodeFixture() {}
 
   /** A node on a free port with its own state directory; {@code appPrefix} groups nodes of one cluster. */
@@ -37,6 +51,9 @@ final class NodeFixture {
     values.put(PoseidonConfig.STREAMS_STATE_DIR, Files.createTempDirectory("node-" + nodeId).toString());
     values.put(DepthsConfig.EXPIRY_SCAN_INTERVAL_MS, "200");
     values.put(PoseidonConfig.NODE_ALLOW_SIMULATORS, "true"); // the tests' participants are the simulated ones
+    values.put(PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE, ADMIN_KEY_FILE);
+    values.put(PoseidonConfig.HTTP_AUTH_ANONYMOUS_ROLE, "operator"); // as ./poseidon dev
+    values.put(PoseidonConfig.HTTP_RATE_LIMIT_REQUESTS_PER_SECOND, "0");
     values.putAll(more);
     return Node.start(ConfigSource.of(values));
   }

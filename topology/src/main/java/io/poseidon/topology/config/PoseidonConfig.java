@@ -43,6 +43,22 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_PUBLISH_QUEUE_CAPACITY = "http.publish.queue.capacity";
   public static final String HTTP_PUBLISH_MAX_BLOCK_MS = "http.publish.max.block.ms";
 
+  public static final String HTTP_AUTH_MODE = "http.auth.mode";
+  public static final String HTTP_AUTH_ANONYMOUS_ROLE = "http.auth.anonymous-role";
+  public static final String HTTP_AUTH_ADMIN_KEY_FILE = "http.auth.admin-key-file";
+  public static final String HTTP_AUTH_PROD_ENVIRONMENTS = "http.auth.prod-environments";
+  public static final String HTTP_AUTH_JWT_ALGORITHMS = "http.auth.jwt.algorithms";
+  public static final String HTTP_AUTH_JWT_PUBLIC_KEY_FILE = "http.auth.jwt.public-key-file";
+  public static final String HTTP_AUTH_JWT_JWKS_FILE = "http.auth.jwt.jwks-file";
+  public static final String HTTP_AUTH_JWT_ISSUER = "http.auth.jwt.issuer";
+  public static final String HTTP_AUTH_JWT_AUDIENCE = "http.auth.jwt.audience";
+  public static final String HTTP_AUTH_JWT_LEEWAY_SECONDS = "http.auth.jwt.leeway-seconds";
+  public static final String HTTP_AUTH_JWT_ROLES_CLAIM = "http.auth.jwt.roles-claim";
+  public static final String HTTP_AUTH_JWT_SERVICES_CLAIM = "http.auth.jwt.services-claim";
+  public static final String HTTP_RATE_LIMIT_REQUESTS_PER_SECOND = "http.rate-limit.requests-per-second";
+  public static final String HTTP_RATE_LIMIT_BURST = "http.rate-limit.burst";
+  public static final String HTTP_CORS_ALLOWED_ORIGINS = "http.cors.allowed-origins";
+
   /** Global compatibility rules the node accepts in the registry: BACKWARD or stricter. */
   public static final List<String> COMPATIBILITY_LEVELS =
       List.of("BACKWARD", "BACKWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
@@ -101,7 +117,50 @@ public final class PoseidonConfig extends AbstractConfig {
           "Commands waiting to be handed to the Kafka producer; when full the gateway answers 503 with "
               + "Retry-After instead of queueing more.")
       .define(HTTP_PUBLISH_MAX_BLOCK_MS, Type.LONG, 2_000L, Range.between(0, 60_000), Importance.LOW,
-          "Longest a command waits for Kafka metadata or producer buffer space before the gateway answers 503.");
+          "Longest a command waits for Kafka metadata or producer buffer space before the gateway answers 503.")
+      .define(HTTP_AUTH_MODE, Type.STRING, "required", ValidString.in("required", "none"), Importance.HIGH,
+          "required: every route but health, readiness, metrics and the contract needs an identity (an API key "
+              + "or a JWT, docs/security.md) or the anonymous role; the node refuses to start without an identity "
+              + "source (an admin key file or JWT keys). none: no access control at all, every caller is an admin "
+              + "(behind your own authenticating proxy only; the node says so loudly).")
+      .define(HTTP_AUTH_ANONYMOUS_ROLE, Type.STRING, "none", ValidString.in("none", "viewer", "developer", "operator"),
+          Importance.HIGH, "Role of a request without credentials (none: it is answered 401). Never admin; secrets "
+              + "and API keys always need an identity. ./poseidon dev sets operator.")
+      .define(HTTP_AUTH_ADMIN_KEY_FILE, Type.STRING, "", Importance.HIGH,
+          "File holding an admin API key (psk_...) the node makes valid at start-up: how the first admin gets in "
+              + "before any key was created through the API. ./poseidon dev writes .poseidon/admin-key (mode 600) "
+              + "on its first start. Empty: none.")
+      .define(HTTP_AUTH_PROD_ENVIRONMENTS, Type.LIST, List.of("prod", "production"), Importance.MEDIUM,
+          "Environments whose changes need the operator role where an operation names an environment "
+              + "(deployments, configuration).")
+      .define(HTTP_AUTH_JWT_ALGORITHMS, Type.LIST, List.of("RS256", "ES256"), Importance.MEDIUM,
+          "The only JWS algorithms a bearer token may be signed with (none is never accepted; an HS* algorithm "
+              + "only with a JWKS oct key).")
+      .define(HTTP_AUTH_JWT_PUBLIC_KEY_FILE, Type.STRING, "", Importance.HIGH,
+          "PEM public key (RSA or EC) that verifies bearer tokens, for the first algorithm of its type in "
+              + HTTP_AUTH_JWT_ALGORITHMS + ". Empty: none.")
+      .define(HTTP_AUTH_JWT_JWKS_FILE, Type.STRING, "", Importance.HIGH,
+          "JWKS file ({\"keys\": [...]}) whose keys verify bearer tokens; keys of algorithms outside "
+              + HTTP_AUTH_JWT_ALGORITHMS + " are ignored. Empty: none.")
+      .define(HTTP_AUTH_JWT_ISSUER, Type.STRING, "", Importance.HIGH,
+          "Required iss of bearer tokens (empty: not checked; set it in production).")
+      .define(HTTP_AUTH_JWT_AUDIENCE, Type.STRING, "poseidon", Importance.HIGH,
+          "Required aud of bearer tokens.")
+      .define(HTTP_AUTH_JWT_LEEWAY_SECONDS, Type.INT, 30, Range.between(0, 300), Importance.LOW,
+          "Clock skew allowed when checking exp and nbf.")
+      .define(HTTP_AUTH_JWT_ROLES_CLAIM, Type.STRING, "roles", Importance.MEDIUM,
+          "Claim holding the token's roles (a string or an array; a dotted path such as realm_access.roles "
+              + "reaches into objects); the highest Poseidon role named wins.")
+      .define(HTTP_AUTH_JWT_SERVICES_CLAIM, Type.STRING, "services", Importance.LOW,
+          "Claim limiting a token to some services (an array; absent: every service).")
+      .define(HTTP_RATE_LIMIT_REQUESTS_PER_SECOND, Type.DOUBLE, 500.0, Range.atLeast(0), Importance.MEDIUM,
+          "Requests per second each principal may make to this node, per route class (reads, writes); 429 with "
+              + "Retry-After beyond it. Health, readiness, metrics and the contract are not limited. 0: no limit.")
+      .define(HTTP_RATE_LIMIT_BURST, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+          "Requests a principal may make at once above the rate (the token bucket's size). 0: twice "
+              + HTTP_RATE_LIMIT_REQUESTS_PER_SECOND + ".")
+      .define(HTTP_CORS_ALLOWED_ORIGINS, Type.LIST, List.of(), Importance.MEDIUM,
+          "Origins browsers may call the API from (exact, e.g. https://portal.example.com); empty: no CORS.");
 
   private final ConfigSource source;
 
