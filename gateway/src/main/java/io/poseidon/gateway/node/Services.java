@@ -40,6 +40,7 @@ public final class Services {
       GatewayService.of(new CurrentModule(), WorkflowRoutes::new),
       GatewayService.of(new ForgeModule(), PipelineRoutes::new),
       GatewayService.of(new HarborModule(), HarborRoutes::new),
+      GatewayService.of(new io.poseidon.processors.anchor.AnchorModule(), io.poseidon.gateway.http.AnchorRoutes::new),
       GatewayService.withoutRoutes(new SimModule()));
 
   private Services() {}

@@ -8,7 +8,6 @@ import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.topology.service.ServiceModule;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.streams.Topology;
@@ -44,7 +43,7 @@ public final class AnchorModule implements ServiceModule<AnchorQueries> {
   @Override
   public Topology topology(ServiceContext context) {
     AnchorConfig config = new AnchorConfig(context.config());
-    return AnchorTopology.build(context.serdes(), config, memoized(() -> MasterKeys.load(config)), context.clock());
+    return AnchorTopology.build(context.serdes(), config, MasterKeys.lazily(config), context.clock());
   }
 
   @Override
@@ -61,26 +60,5 @@ public final class AnchorModule implements ServiceModule<AnchorQueries> {
   @Override
   public Map<String, String> devDefaults() {
     return Map.of(AnchorConfig.MASTER_KEYS_FILE, DEV_MASTER_KEYS_FILE, AnchorConfig.MASTER_KEYS_GENERATE, "true");
-  }
-
-  /** Loads once, on first use; a failure is tried again on the next use. */
-  static Supplier<MasterKeys> memoized(Supplier<MasterKeys> load) {
-    return new Supplier<>() {
-      private volatile MasterKeys keys;
-
-      @Override
-      public MasterKeys get() {
-        MasterKeys k = keys;
-        if (k == null) {
-          synchronized (this) {
-            if (keys == null) {
-              keys = load.get();
-            }
-            k = keys;
-          }
-        }
-        return k;
-      }
-    };
   }
 }

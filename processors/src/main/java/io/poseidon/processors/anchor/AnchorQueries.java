@@ -65,6 +65,15 @@ public final class AnchorQueries {
     });
   }
 
+  /** The configuration in effect ({@code from}) and one earlier version ({@code to}), read from one partition. */
+  public QueryResult<Pair> currentAnd(String service, String env, int version) {
+    String key = AnchorTopics.key(service, env);
+    return queries.onPartitionOf(AnchorTopology.HISTORY_STORE, key, partition -> new Pair(
+        Optional.ofNullable((ConfigVersion) unwrap(partition.<Object>keyValue(AnchorTopology.CONFIG_STORE).get(key))),
+        Optional.ofNullable((ConfigVersion) unwrap(partition.<Object>keyValue(AnchorTopology.HISTORY_STORE)
+            .get(AnchorStores.historyKey(service, env, version))))));
+  }
+
   /** Every version of a configuration, newest first, at most {@code limit}. */
   public QueryResult<List<ConfigVersion>> history(String service, String env, int limit) {
     String key = AnchorTopics.key(service, env);

@@ -75,6 +75,30 @@ public final class MasterKeys {
     return new MasterKeys(parse(file, lines), config.masterKeyId());
   }
 
+  /**
+   * The keys of {@code config}, loaded on first use and then kept (a failed load is tried again on the next
+   * use): what the topology and the routes of a node share the load of.
+   */
+  public static java.util.function.Supplier<MasterKeys> lazily(AnchorConfig config) {
+    return new java.util.function.Supplier<>() {
+      private volatile MasterKeys keys;
+
+      @Override
+      public MasterKeys get() {
+        MasterKeys k = keys;
+        if (k == null) {
+          synchronized (this) {
+            if (keys == null) {
+              keys = load(config);
+            }
+            k = keys;
+          }
+        }
+        return k;
+      }
+    };
+  }
+
   static Map<String, SecretKey> parse(Path file, List<String> lines) {
     Map<String, SecretKey> keys = new LinkedHashMap<>();
     for (int i = 0; i < lines.size(); i++) {
