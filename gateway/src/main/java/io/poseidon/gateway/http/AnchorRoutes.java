@@ -169,7 +169,7 @@ public final class AnchorRoutes implements ServiceRoutes {
     context.responses().onOwner(ctx, () -> queries().config(service, env), current -> {
       int currentVersion = current.map(ConfigVersion::getVersion).orElse(0);
       if (expected != null && expected != currentVersion) {
-        conflict(ctx, expected, currentVersion);
+        refused(ctx, AuditAction.CONFIG_PUT, service, env, expected, currentVersion);
         return;
       }
       String commandId = EventMetas.newId();
@@ -195,13 +195,14 @@ public final class AnchorRoutes implements ServiceRoutes {
     }
     context.responses().onOwner(ctx, () -> queries().currentAnd(service, env, to), pair -> {
       if (pair.to().isEmpty()) {
-        ApiError.send(ctx, 404, "version_not_found", "no version " + to + " of the configuration of " + service
-            + " in " + env + " to roll back to");
+        publishAudit(ctx, AuditAction.CONFIG_ROLLBACK, "rejected", service, env, null, to, "no version " + to)
+            .onComplete(audited -> ApiError.send(ctx, 404, "version_not_found", "no version " + to
+                + " of the configuration of " + service + " in " + env + " to roll back to"));
         return;
       }
       int currentVersion = pair.from().map(ConfigVersion::getVersion).orElse(0);
       if (expected != null && expected != currentVersion) {
-        conflict(ctx, expected, currentVersion);
+        refused(ctx, AuditAction.CONFIG_ROLLBACK, service, env, expected, currentVersion);
         return;
       }
       String commandId = EventMetas.newId();
@@ -209,6 +210,12 @@ public final class AnchorRoutes implements ServiceRoutes {
           new RollbackConfig(commandId, service, env, to, comment, expected, origin(ctx)), expected,
           ack -> ack.put("rollbackOf", to));
     });
+  }
+
+  /** A write If-Match refused here: audited (the topology never sees it), then 412. */
+  private void refused(RoutingContext ctx, AuditAction action, String service, String env, int expected, int current) {
+    publishAudit(ctx, action, "conflict", service, env, null, null, "expected version " + expected + ", current "
+        + current).onComplete(audited -> conflict(ctx, expected, current));
   }
 
   /** 412: If-Match named another version; the current one is in the answer. */

@@ -78,7 +78,13 @@ class AnchorRoutesTest {
     assertEquals(412, reply.status(), reply.body());
     assertEquals("version_conflict", reply.code());
     assertEquals(2, reply.json().getInteger("currentVersion"));
-    assertTrue(gateway.producer.history().isEmpty(), "a refused compare-and-set produces nothing");
+    List<ProducerRecord<String, ?>> sent = List.copyOf(gateway.producer.history());
+    assertEquals(List.of("anchor.audit"), sent.stream().map(ProducerRecord::topic).toList(),
+        "a refused compare-and-set is audited, and no command is produced");
+    io.poseidon.schemas.anchor.AuditEntry audited = (io.poseidon.schemas.anchor.AuditEntry)
+        ((io.poseidon.schemas.anchor.AuditEvent) sent.get(0).value()).getPayload();
+    assertEquals("conflict", audited.getOutcome());
+    assertEquals("payments", sent.get(0).key());
   }
 
   @Test
