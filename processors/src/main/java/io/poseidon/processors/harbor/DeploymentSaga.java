@@ -15,6 +15,7 @@ import io.poseidon.schemas.harbor.DeploymentStarted;
 import io.poseidon.schemas.harbor.DeploymentStatus;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.HistoryEntry;
+import io.poseidon.schemas.harbor.PinnedConfig;
 import io.poseidon.schemas.harbor.RollbackEnvironment;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.harbor.StepAction;
@@ -87,7 +88,9 @@ final class DeploymentSaga {
         .setCancelRequested(false)
         .setReason(null)
         .setLastCommandEventId(null)
-        .setHistory(new ArrayList<>());
+        .setHistory(new ArrayList<>())
+        .setPinnedConfigs(new LinkedHashMap<>())
+        .setPreviousConfigs(new LinkedHashMap<>());
     changes.add(d);
     ServiceDeployments.Builder service = changes.service(r.getService());
     Cause cause = Cause.of(meta);
@@ -151,10 +154,12 @@ final class DeploymentSaga {
     if (s.getAction() == StepAction.DEPLOY) {
       markChanged(d, env);
       putVersion(service, env, d.getVersion());
+      putConfig(service, env, pinnedOf(d).get(env));
       stepChanged(changes, d, cause, StepAction.DEPLOY, StepStatus.COMPLETED, "by agent " + s.getAgentId());
       startHealthGate(changes, d, cause);
     } else {
       putVersion(service, env, d.getPreviousVersions().get(env));
+      putConfig(service, env, previousOf(d).get(env));
       stepChanged(changes, d, cause, StepAction.ROLLBACK, StepStatus.COMPLETED, "by agent " + s.getAgentId());
       rollBackNext(changes, d, service, cause);
     }
@@ -280,7 +285,14 @@ final class DeploymentSaga {
       previousVersions.put(env, previous);
     }
     d.setPreviousVersions(previousVersions);
-    stepChanged(changes, d, cause, StepAction.DEPLOY, StepStatus.RUNNING, null);
+    // the configuration is pinned when the step starts: a retry, the health gate and a rollback see the same one
+    PinnedConfig pinned = attempt == 1 || !pinnedOf(d).containsKey(env)
+        ? changes.anchorConfig(d.getService(), env) : pinnedOf(d).get(env);
+    d.setPinnedConfigs(with(pinnedOf(d), env, pinned));
+    d.setPreviousConfigs(with(previousOf(d), env, runningOf(service).get(env)));
+    stepChanged(changes, d, cause, StepAction.DEPLOY, StepStatus.RUNNING, pinned.getVersion() == 0
+        ? "no configuration in anchor for " + d.getService() + "/" + env + ": config version 0"
+        : "anchor config version " + pinned.getVersion());
     changes.send(d, cause, DeployToEnvironment.newBuilder()
         .setDeploymentId(d.getDeploymentId())
         .setService(d.getService())
@@ -288,7 +300,7 @@ final class DeploymentSaga {
         .setVersion(d.getVersion())
         .setPreviousVersion(previous)
         .setStrategy(d.getStrategy())
-        .setConfig(resolveConfig(d, env))
+        .setConfig(resolveConfig(d, env, pinned))
         .setAttempt(attempt)
         .build());
     d.setTimerDueAt(changes.now().plusSeconds(d.getStepTimeoutSeconds()));
@@ -332,14 +344,20 @@ final class DeploymentSaga {
     d.setCurrentAction(StepAction.ROLLBACK);
     d.setAttempt(attempt);
     String restore = d.getPreviousVersions().get(env);
+    PinnedConfig restoreConfig = previousOf(d).get(env);
+    Integer configVersion = restoreConfig == null ? null : restoreConfig.getVersion();
     stepChanged(changes, d, cause, StepAction.ROLLBACK, StepStatus.RUNNING,
-        restore == null ? "remove " + d.getVersion() : "restore " + restore);
+        (restore == null ? "remove " + d.getVersion() : "restore " + restore)
+            + (restoreConfig == null || configVersion == 0 ? ""
+                : " with the config version " + configVersion + " it was deployed with"));
     changes.send(d, cause, RollbackEnvironment.newBuilder()
         .setDeploymentId(d.getDeploymentId())
         .setService(d.getService())
         .setEnvironment(env)
         .setRestoreVersion(restore)
         .setAttempt(attempt)
+        .setConfig(restoreConfig == null ? new LinkedHashMap<>() : new LinkedHashMap<>(restoreConfig.getValues()))
+        .setConfigVersion(configVersion)
         .build());
     d.setTimerDueAt(changes.now().plusSeconds(d.getStepTimeoutSeconds()));
   }
@@ -466,12 +484,12 @@ final class DeploymentSaga {
   }
 
   /**
-   * Configuration handed to the agent with a deploy command. For now the request's own facts
-   * (environment, version, strategy, deployment id); per service+environment configuration from anchor
-   * joins here when anchor exists.
+   * Configuration handed to the agent with a deploy command: anchor's values for the service and environment
+   * as pinned when the step started, then the request's own facts (environment, version, strategy, deployment
+   * id), which win over an anchor key of the same name.
    */
-  static Map<String, String> resolveConfig(Deployment.Builder d, String env) {
-    Map<String, String> config = new LinkedHashMap<>();
+  static Map<String, String> resolveConfig(Deployment.Builder d, String env, PinnedConfig pinned) {
+    Map<String, String> config = new LinkedHashMap<>(new java.util.TreeMap<>(pinned.getValues()));
     config.put("environment", env);
     config.put("version", d.getVersion());
     config.put("strategy", d.getStrategy().name());
@@ -489,6 +507,34 @@ final class DeploymentSaga {
       changed.add(env);
       d.setChangedEnvironments(changed);
     }
+  }
+
+  /** What a deployment pinned, by environment (a builder made before these fields existed has none). */
+  static Map<String, PinnedConfig> pinnedOf(Deployment.Builder d) {
+    return d.getPinnedConfigs() == null ? Map.of() : d.getPinnedConfigs();
+  }
+
+  static Map<String, PinnedConfig> previousOf(Deployment.Builder d) {
+    return d.getPreviousConfigs() == null ? Map.of() : d.getPreviousConfigs();
+  }
+
+  private static Map<String, PinnedConfig> runningOf(ServiceDeployments.Builder service) {
+    return service.getConfigs() == null ? Map.of() : service.getConfigs();
+  }
+
+  private static void putConfig(ServiceDeployments.Builder service, String env, PinnedConfig config) {
+    service.setConfigs(with(runningOf(service), env, config));
+  }
+
+  /** {@code map} with {@code env} set to {@code value}, or without it for null. */
+  private static Map<String, PinnedConfig> with(Map<String, PinnedConfig> map, String env, PinnedConfig value) {
+    Map<String, PinnedConfig> out = map == null ? new LinkedHashMap<>() : new LinkedHashMap<>(map);
+    if (value == null) {
+      out.remove(env);
+    } else {
+      out.put(env, value);
+    }
+    return out;
   }
 
   private static void putVersion(ServiceDeployments.Builder service, String env, String version) {

@@ -37,6 +37,7 @@ final class DeploymentSagaProcessor extends SagaProcessor<SagaChanges> {
   private final Clock clock;
   private Table<Deployment> deployments;
   private Table<ServiceDeployments> services;
+  private AnchorConfigs anchorConfigs;
 
   DeploymentSagaProcessor(HarborConfig config, Clock clock) {
     super(HarborModule.NAME, HarborTopology.TIMER_STORE, config.timerScanInterval());
@@ -51,18 +52,20 @@ final class DeploymentSagaProcessor extends SagaProcessor<SagaChanges> {
     KeyValueStore<String, ServiceDeployments> serviceStore = context.getStateStore(HarborTopology.SERVICE_STORE);
     deployments = Table.of(deploymentStore);
     services = Table.of(serviceStore);
+    anchorConfigs = AnchorConfigs.of(context.<KeyValueStore<String, io.poseidon.schemas.anchor.ConfigEvent>>getStateStore(
+        HarborTopology.ANCHOR_CONFIG_STORE));
     return List.of(new Retention<>(HarborTopology.DEPLOYMENT_STORE, config.retention(), SagaChanges::finishedAt,
         List.of(deployments)));
   }
 
   @Override
   protected SagaChanges begin(String key) {
-    return new SagaChanges(deployments, services, clock);
+    return new SagaChanges(deployments, services, anchorConfigs, clock);
   }
 
   @Override
   protected SagaChanges beginTimer(TimerIndex.Timer timer) {
-    return new SagaChanges(deployments, services, clock);
+    return new SagaChanges(deployments, services, anchorConfigs, clock);
   }
 
   @Override

@@ -38,10 +38,10 @@ public final class HarborModule implements ServiceModule<HarborQueries> {
     return HarborTopics.OWNED;
   }
 
-  /** The health reports its health gates read. */
+  /** The health reports its health gates read; anchor's configuration, which a deploy pins. */
   @Override
   public List<TopicSpec> usedTopics() {
-    return List.of(LighthouseTopics.SERVICE_HEALTH);
+    return List.of(LighthouseTopics.SERVICE_HEALTH, io.poseidon.processors.anchor.AnchorTopics.CONFIG);
   }
 
   @Override

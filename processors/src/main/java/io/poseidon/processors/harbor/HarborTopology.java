@@ -8,6 +8,8 @@ import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentEvent;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.lighthouse.HealthEvent;
+import io.poseidon.processors.anchor.AnchorTopics;
+import io.poseidon.schemas.anchor.ConfigEvent;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -30,6 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>{@code harbor-service-store}: service → {@code ServiceDeployments} (active deployment, queue,
  *       environment → running version).</li>
  *   <li>{@code harbor-timer-store}: the durable timers ({@link TimerIndex}).</li>
+ *   <li>{@code harbor-anchor-config-store} (global): anchor's latest configuration per service and
+ *       environment ({@code anchor.config}), which a deploy step pins and hands to the agent.</li>
  * </ul>
  * It sends step commands to {@code harbor.agent-commands} and every transition to
  * {@code harbor.deployment-events}.
@@ -45,6 +49,10 @@ public final class HarborTopology {
   public static final String DEPLOYMENT_STORE = "harbor-deployment-store";
   public static final String SERVICE_STORE = "harbor-service-store";
   public static final String TIMER_STORE = "harbor-timer-store";
+  public static final String ANCHOR_CONFIG_SOURCE = "harbor-anchor-config-source";
+  public static final String ANCHOR_CONFIG_UPDATER = "harbor-anchor-config-updater";
+  /** anchor's latest configuration per {@code <service>/<env>} (global: every node has all of it). */
+  public static final String ANCHOR_CONFIG_STORE = "harbor-anchor-config-store";
 
   private HarborTopology() {}
 
@@ -57,6 +65,11 @@ public final class HarborTopology {
     Serde<DeploymentEvent> events = serdes.valueSerde(DeploymentEvent.class);
 
     Topology topology = new Topology();
+    // what a deploy step pins: anchor's configuration of the service and environment, on every node
+    topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ANCHOR_CONFIG_STORE), keys,
+            serdes.valueSerde(ConfigEvent.class)).withLoggingDisabled(), ANCHOR_CONFIG_SOURCE, keys.deserializer(),
+        serdes.valueDeserializer(ConfigEvent.class), AnchorTopics.CONFIG.name(), ANCHOR_CONFIG_UPDATER,
+        AnchorConfigs.Updater::new);
     topology.addSource(DEPLOYMENT_COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
         HarborTopics.DEPLOYMENT_COMMANDS.name());
     topology.addSource(AGENT_RESULTS_SOURCE, keys.deserializer(), results.deserializer(),

@@ -39,13 +39,20 @@ final class SagaChanges extends UnitOfWork {
 
   private final Tracked<Deployment, Deployment.Builder> deployments;
   private final Tracked<ServiceDeployments, ServiceDeployments.Builder> services;
+  private final AnchorConfigs configs;
 
   /**
    * @param deployments deploymentId → Deployment ({@code harbor-deployment-store}, or a map in a unit test)
    * @param services service → ServiceDeployments ({@code harbor-service-store})
    */
   SagaChanges(Table<Deployment> deployments, Table<ServiceDeployments> services, Clock clock) {
+    this(deployments, services, AnchorConfigs.NONE, clock);
+  }
+
+  /** @param configs anchor's configuration per service and environment ({@code harbor-anchor-config-store}) */
+  SagaChanges(Table<Deployment> deployments, Table<ServiceDeployments> services, AnchorConfigs configs, Clock clock) {
     super(clock);
+    this.configs = configs;
     this.deployments = track(new Tracked<>(HarborTopology.DEPLOYMENT_STORE, deployments, Deployment::newBuilder,
         Deployment.Builder::build));
     this.services = track(new Tracked<>(HarborTopology.SERVICE_STORE, services, ServiceDeployments::newBuilder,
@@ -55,6 +62,11 @@ final class SagaChanges extends UnitOfWork {
   /** The deployment to change (a builder over a private copy), or null when unknown. */
   Deployment.Builder deployment(String deploymentId) {
     return deployments.get(deploymentId);
+  }
+
+  /** anchor's configuration in effect for {@code service} in {@code env} now (version 0 when none). */
+  io.poseidon.schemas.harbor.PinnedConfig anchorConfig(String service, String env) {
+    return configs.latest(service, env);
   }
 
   /** A deployment new to harbor (every field set). */
@@ -72,7 +84,7 @@ final class SagaChanges extends UnitOfWork {
     EventMeta meta = meta(d, cause, payload);
     output(HarborTopology.DEPLOYMENT_EVENTS_SINK, d.getService(), new DeploymentEvent(meta, payload), meta);
     List<HistoryEntry> history = new ArrayList<>(d.getHistory());
-    history.add(historyEntry(meta, payload));
+    history.add(withConfigVersion(d, historyEntry(meta, payload)));
     d.setHistory(history);
     d.setUpdatedAt(meta.getTime());
     return meta;
@@ -121,7 +133,8 @@ final class SagaChanges extends UnitOfWork {
 
   private static ServiceDeployments empty(String service) {
     return ServiceDeployments.newBuilder().setService(service).setActive(null)
-        .setQueue(new ArrayList<>()).setVersions(new LinkedHashMap<>()).build();
+        .setQueue(new ArrayList<>()).setVersions(new LinkedHashMap<>())
+        .setConfigs(new LinkedHashMap<>()).build();
   }
 
   private EventMeta meta(Deployment.Builder d, Cause cause, SpecificRecord payload) {
@@ -129,6 +142,22 @@ final class SagaChanges extends UnitOfWork {
     return cause.meta(type, SOURCE, d.getCorrelationId(), clock());
   }
 
+
+  /**
+   * A deploy or rollback step's entry names the anchor configuration version it uses: the one the deployment
+   * pinned for the environment, or for a rollback the one the restored version was deployed with.
+   */
+  private static HistoryEntry withConfigVersion(Deployment.Builder d, HistoryEntry entry) {
+    if (entry.getEnvironment() == null || entry.getAction() == null) {
+      return entry;
+    }
+    io.poseidon.schemas.harbor.PinnedConfig pinned = switch (entry.getAction()) {
+      case DEPLOY -> DeploymentSaga.pinnedOf(d).get(entry.getEnvironment());
+      case ROLLBACK -> DeploymentSaga.previousOf(d).get(entry.getEnvironment());
+      default -> null;
+    };
+    return pinned == null ? entry : HistoryEntry.newBuilder(entry).setConfigVersion(pinned.getVersion()).build();
+  }
 
   private static HistoryEntry historyEntry(EventMeta meta, SpecificRecord payload) {
     HistoryEntry.Builder entry = HistoryEntry.newBuilder().setTime(meta.getTime()).setType(meta.getType())

@@ -27,6 +27,10 @@ import io.poseidon.schemas.harbor.DeploymentStatus;
 import io.poseidon.schemas.harbor.DeploymentStrategy;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.HistoryEntry;
+import io.poseidon.schemas.harbor.PinnedConfig;
+import io.poseidon.processors.anchor.AnchorTopics;
+import io.poseidon.schemas.anchor.ConfigEvent;
+import io.poseidon.schemas.anchor.ConfigVersion;
 import io.poseidon.schemas.harbor.RollbackEnvironment;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.harbor.StepAction;
@@ -400,7 +404,7 @@ class HarborTopologyTest {
     assertTrue(DeadLetters.header(dead.get(2).headers(), DeadLetters.HEADER_REASON).contains("names dev twice"));
     assertNull(deploymentOrNull("d-bad"));
     assertNull(deploymentOrNull("d-dup"));
-    assertEquals(List.of("Started 1.4.2 [dev]", "dev DEPLOY RUNNING #1"), describeEvents(events.readValuesToList()));
+    assertEquals(List.of("Started 1.4.2 [dev]", "dev DEPLOY RUNNING #1: no configuration in anchor for checkout/dev: config version 0"), describeEvents(events.readValuesToList()));
   }
 
   @Test
@@ -563,6 +567,73 @@ class HarborTopologyTest {
         "no saga timer left behind, only the removal of the finished deployment after harbor.retention");
   }
 
+  // --- configuration from anchor ----------------------------------------------------------------
+
+  @Test
+  void shouldPinAnchorsConfigHandItToTheAgentAndRestoreThePinnedOneOnARollback() {
+    // Given anchor holds version 3 of checkout's dev configuration, and 1.4.1 was deployed with it
+    anchorConfig("dev", 3, Map.of("db.pool.size", "50", "version", "from-anchor"));
+    send(request("d-0", "1.4.1", List.of("dev")));
+    AgentCommand first = agent.next();
+    DeployToEnvironment deploy = (DeployToEnvironment) first.getPayload();
+    assertEquals("50", deploy.getConfig().get("db.pool.size"), "anchor's values go to the agent");
+    assertEquals("1.4.1", deploy.getConfig().get("version"), "harbor's own facts win over an anchor key");
+    agent.succeed(first);
+    advance(Duration.ofSeconds(GATE_SECONDS));
+    Deployment d0 = deployment("d-0");
+    assertEquals(DeploymentStatus.SUCCEEDED, d0.getStatus());
+    assertEquals(new PinnedConfig(3, Map.of("db.pool.size", "50", "version", "from-anchor")),
+        d0.getPinnedConfigs().get("dev"));
+    HistoryEntry running = d0.getHistory().stream().filter(h -> h.getAction() == StepAction.DEPLOY
+        && h.getStatus().equals("RUNNING")).findFirst().orElseThrow();
+    assertEquals(3, running.getConfigVersion());
+    assertEquals("anchor config version 3", running.getDetail());
+    assertEquals(3, service().getConfigs().get("dev").getVersion());
+    events.readValuesToList();
+    agent.received.clear();
+
+    // When anchor moves to version 4, 1.4.2 reaches dev with it and fails in staging
+    anchorConfig("dev", 4, Map.of("db.pool.size", "5"));
+    send(request("d-1", "1.4.2", List.of("dev", "staging")));
+    AgentCommand second = agent.next();
+    assertEquals("5", ((DeployToEnvironment) second.getPayload()).getConfig().get("db.pool.size"));
+    agent.succeed(second);
+    assertEquals(4, service().getConfigs().get("dev").getVersion());
+    advance(Duration.ofSeconds(GATE_SECONDS));
+    agent.fail(agent.next(), "crash loop", false);
+    AgentCommand rollback = agent.next();
+
+    // Then the rollback restores 1.4.1 with the configuration it was deployed with (version 3), not anchor's latest
+    RollbackEnvironment restore = (RollbackEnvironment) rollback.getPayload();
+    assertEquals("1.4.1", restore.getRestoreVersion());
+    assertEquals(3, restore.getConfigVersion());
+    assertEquals("50", restore.getConfig().get("db.pool.size"));
+    agent.succeed(rollback);
+    Deployment d1 = deployment("d-1");
+    assertEquals(DeploymentStatus.ROLLED_BACK, d1.getStatus());
+    assertEquals(4, d1.getPinnedConfigs().get("dev").getVersion());
+    assertEquals(3, d1.getPreviousConfigs().get("dev").getVersion());
+    HistoryEntry rolledBack = d1.getHistory().stream().filter(h -> h.getAction() == StepAction.ROLLBACK
+        && h.getStatus().equals("RUNNING")).findFirst().orElseThrow();
+    assertEquals(3, rolledBack.getConfigVersion());
+    assertTrue(rolledBack.getDetail().contains("config version 3"), rolledBack.getDetail());
+    assertEquals(3, service().getConfigs().get("dev").getVersion(), "what runs in dev is 1.4.1 with version 3 again");
+  }
+
+  @Test
+  void shouldDeployWithConfigVersionZeroAndSaySoWhenAnchorHasNone() {
+    send(request("d-1", "1.4.2", List.of("dev")));
+
+    DeployToEnvironment deploy = (DeployToEnvironment) agent.next().getPayload();
+    assertEquals(Map.of("environment", "dev", "version", "1.4.2", "strategy", "ROLLING", "deploymentId", "d-1"),
+        deploy.getConfig());
+    Deployment d = deployment("d-1");
+    assertEquals(0, d.getPinnedConfigs().get("dev").getVersion());
+    HistoryEntry running = d.getHistory().get(d.getHistory().size() - 1);
+    assertEquals(0, running.getConfigVersion());
+    assertEquals("no configuration in anchor for checkout/dev: config version 0", running.getDetail());
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private void openTopics() {
@@ -596,6 +667,14 @@ class HarborTopologyTest {
     assertEquals(DeploymentStatus.SUCCEEDED, deployment(id).getStatus());
     events.readValuesToList();
     agent.received.clear();
+  }
+
+  /** anchor's configuration of checkout in {@code env}, as anchor.config carries it. */
+  private void anchorConfig(String env, int version, Map<String, String> values) {
+    TestInputTopic<String, ConfigEvent> anchor = harness.input(AnchorTopics.CONFIG, ConfigEvent.class);
+    anchor.pipeInput(AnchorTopics.key(SERVICE, env), new ConfigEvent(EventMetas.first("anchor.ConfigVersion", "anchor",
+        "ada", null, clock), ConfigVersion.newBuilder().setService(SERVICE).setEnv(env).setVersion(version)
+            .setValues(values).setUpdatedBy("ada").setUpdatedAt(clock.instant()).setCommandId("c-" + version).build()));
   }
 
   private void send(DeploymentCommand command) {

@@ -172,7 +172,8 @@ class SimTopologyTest {
   void shouldFailARollbackWhereConfigured() {
     start(Map.of(SimConfig.ROLLBACK_FAILURES, "checkout@dev", SimConfig.ROLLBACK_DURATION_MS, "100"), 0.9);
     commands.pipeInput("checkout", new AgentCommand(EventMetas.first("harbor.RollbackEnvironment", "harbor", "harbor",
-        null, clock), new RollbackEnvironment("d-1", "checkout", "dev", "1.0.0", 1)));
+        null, clock), RollbackEnvironment.newBuilder().setDeploymentId("d-1").setService("checkout").setEnvironment("dev")
+            .setRestoreVersion("1.0.0").setAttempt(1).build()));
     advance(Duration.ofMillis(200));
 
     AgentStepFailed failed = assertInstanceOf(AgentStepFailed.class, results.readValue().getPayload());
