@@ -22,7 +22,8 @@ class DevCommandIT {
 
   @Test
   void shouldKeepInstancesAcrossARestartAndLeaveNoOrphanAfterKill9() throws Exception {
-    Path dataDir = Files.createTempDirectory("poseidon-dev-it");
+    Path home = Files.createTempDirectory("poseidon-dev-it"); // what .poseidon is in a checkout
+    Path dataDir = home.resolve("data");
     int httpPort = Ports.freePort();
     List<String> args = List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(Ports.freePort()),
         "--registry-port", Integer.toString(Ports.freePort()), "--http-port", Integer.toString(httpPort),
@@ -49,10 +50,56 @@ class DevCommandIT {
     until("registry " + registryPid + " gone after kill -9", Duration.ofSeconds(20),
         () -> ProcessHandle.of(registryPid).map(p -> !p.isAlive()).orElse(true));
 
-    try (DevProcess dev = DevProcess.start(args, Map.of(), httpPort)) {
-      until("instance still listed after kill -9", Duration.ofSeconds(30), () -> instanceCount(dev) == 1);
+    // the third start as a production node would answer: no anonymous role, a low rate limit
+    try (DevProcess dev = DevProcess.start(args, Map.of("POSEIDON_HTTP_AUTH_ANONYMOUS_ROLE", "none",
+        "POSEIDON_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND", "20"), httpPort)) {
+      String adminKey = Files.readString(home.resolve("admin-key")).trim();
+      assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(home.resolve("admin-key")));
+      assertTrue(dev.output.stream().anyMatch(l -> l.contains("admin key " + adminKey)), "printed with the addresses");
+      until("instance still listed after kill -9", Duration.ofSeconds(30), () -> instanceCount(dev, adminKey) == 1);
+      accessControlAsAUserSeesIt(dev, adminKey);
       assertTrue(dev.terminate());
     }
+  }
+
+  /** The acceptance of access control, with plain HTTP as curl would send it. */
+  private static void accessControlAsAUserSeesIt(DevProcess dev, String adminKey) {
+    String registration = "{\"instanceId\":\"i-2\",\"host\":\"10.0.0.8\",\"port\":8443}";
+    java.net.http.HttpResponse<String> anonymous = dev.call("POST", "/api/v1/services/payments/instances", Map.of(),
+        registration);
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    assertEquals("unauthorized", new JsonObject(anonymous.body()).getString("code"));
+    assertEquals(202, dev.call("POST", "/api/v1/services/payments/instances", Map.of("X-API-Key", adminKey),
+        registration).statusCode());
+    java.net.http.HttpResponse<String> created = dev.call("POST", "/api/v1/api-keys", Map.of("X-API-Key", adminKey),
+        "{\"name\":\"ci-bot\",\"role\":\"viewer\"}");
+    assertEquals(201, created.statusCode(), created.body());
+    String viewer = new JsonObject(created.body()).getString("key");
+    assertEquals(403, dev.call("POST", "/api/v1/services/payments/instances", Map.of("X-API-Key", viewer),
+        registration).statusCode());
+    String unsigned = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes())
+        + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+            "{\"sub\":\"x\",\"roles\":[\"admin\"],\"exp\":9999999999}".getBytes()) + ".";
+    assertEquals(401, dev.call("POST", "/api/v1/services/payments/instances", Map.of("Authorization", "Bearer "
+        + unsigned), registration).statusCode());
+    int limited = 0;
+    String retryAfter = null;
+    for (int i = 0; i < 300; i++) {
+      java.net.http.HttpResponse<String> r = dev.call("GET", "/api/v1/services/payments/instances",
+          Map.of("X-API-Key", viewer), null);
+      if (r.statusCode() == 429) {
+        limited++;
+        retryAfter = r.headers().firstValue("Retry-After").orElse(null);
+      }
+    }
+    assertTrue(limited > 0 && retryAfter != null, "a burst of 300 at 20/s is limited: " + limited);
+  }
+
+  private static int instanceCount(DevProcess dev, String key) {
+    java.net.http.HttpResponse<String> r = dev.call("GET", "/api/v1/services/payments/instances",
+        Map.of("X-API-Key", key), null);
+    return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("instances").size() : -1;
   }
 
   private static int instanceCount(DevProcess dev) {

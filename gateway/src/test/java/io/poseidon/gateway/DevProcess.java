@@ -91,6 +91,17 @@ final class DevProcess implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** A request with {@code headers} (credentials) and an optional JSON body. */
+  HttpResponse<String> call(String method, String path, Map<String, String> headers, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).method(method, body == null
+        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    headers.forEach(request::header);
+    return send(request);
+  }
+
   int status(String path) {
     return get(path).statusCode();
   }

@@ -39,6 +39,8 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
   private final VisibilityProbe probe;
   /** Where each unanswered request is, to say why when some never finish. */
   private final Map<Object, String> pending = new ConcurrentHashMap<>();
+  /** Sent with every registration: the caller's credentials ({@link AuthBenchmark}). */
+  private final Map<String, String> headers = new ConcurrentHashMap<>();
 
   /**
    * @param connections HTTP/1.1 connections at most (requests beyond wait in the client's queue, and
@@ -55,6 +57,12 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
     // the probe's GETs have their own connections: they neither queue behind the POSTs nor delay them
     this.probeHttp = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(8));
     this.probe = new VisibilityProbe(vertx, probeHttp, port, probeEvery);
+  }
+
+  /** Every later registration also sends {@code name: value} (an X-API-Key, an Authorization). */
+  public GatewayTarget withHeader(String name, String value) {
+    headers.put(name, value);
+    return this;
   }
 
   @Override
@@ -91,6 +99,7 @@ public final class GatewayTarget implements LoadTarget, AutoCloseable {
         .putHeader("Content-Type", "application/json")
         .setConnectTimeout(5_000)
         .setIdleTimeout(10_000);
+    headers.forEach(options::putHeader);
     Buffer body = Buffer.buffer(RegistrationWorkload.jsonBody(instanceId));
     Object key = new Object();
     pending.put(key, "waiting for a connection");

@@ -285,6 +285,7 @@ public final class RegistrationBenchmark {
   private static Node startNode(LocalStack stack, Path stateDir) throws Exception {
     Files.createDirectories(stateDir);
     return Node.start(ConfigSource.of(Map.of(
+        PoseidonConfig.HTTP_AUTH_MODE, "none", // the gateway path itself; AuthBenchmark measures access control
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.HTTP_PORT, "0",

@@ -81,6 +81,17 @@ final class NodeFixture {
     return send(node, HttpRequest.newBuilder(uri(node, path)).DELETE());
   }
 
+  /** Any request with {@code headers} (credentials); a JSON body when {@code body} is not null. */
+  static HttpResponse<String> call(Node node, String method, String path, Map<String, String> headers, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(node, path)).method(method, body == null
+        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    headers.forEach(request::header);
+    return send(node, request);
+  }
+
   private static URI uri(Node node, String path) {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }

@@ -121,8 +121,8 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(HTTP_AUTH_MODE, Type.STRING, "required", ValidString.in("required", "none"), Importance.HIGH,
           "required: every route but health, readiness, metrics and the contract needs an identity (an API key "
               + "or a JWT, docs/security.md) or the anonymous role; the node refuses to start without an identity "
-              + "source (an admin key file or JWT keys). none: no access control at all, every caller is an admin "
-              + "(behind your own authenticating proxy only; the node says so loudly).")
+              + "source (an admin key file or JWT keys). none: no access control at all, every caller is an admin and "
+              + "nothing is rate-limited (behind your own authenticating proxy only; the node says so loudly).")
       .define(HTTP_AUTH_ANONYMOUS_ROLE, Type.STRING, "none", ValidString.in("none", "viewer", "developer", "operator"),
           Importance.HIGH, "Role of a request without credentials (none: it is answered 401). Never admin; secrets "
               + "and API keys always need an identity. ./poseidon dev sets operator.")
