@@ -197,6 +197,19 @@ class AnchorRoutesTest {
     assertEquals(Map.of(false, 6L), anonymous.values().stream().collect(Collectors.groupingBy(v -> v, Collectors.counting())));
   }
 
+  @Test
+  void shouldRefuseToStartAnchorOnANodeWithoutItsMasterKeyFileNamingTheSetting() {
+    io.poseidon.topology.config.ConfigSource config = io.poseidon.topology.config.ConfigSource.of(Map.of(
+        "node.services", "depths,anchor", "anchor.master-keys.file", "/nonexistent/master-keys"));
+
+    org.apache.kafka.common.config.ConfigException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.kafka.common.config.ConfigException.class,
+        () -> new AnchorRoutes(new RouteContext<>(null, null, () -> null, config, gateway.clock)));
+
+    assertTrue(refused.getMessage().contains("anchor.master-keys.file"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("/nonexistent/master-keys"), refused.getMessage());
+  }
+
   private GatewayFixture.Reply put(String path, Map<String, String> headers, String body) {
     Map<String, String> all = new java.util.HashMap<>(JSON);
     all.putAll(headers);
