@@ -93,6 +93,9 @@ final class DevCommand {
     defaults.put(PoseidonConfig.HTTP_HOST, "127.0.0.1");
     defaults.put(PoseidonConfig.HTTP_AUTH_ANONYMOUS_ROLE, "operator");
     defaults.put(PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE, adminKeyFile(stack).toString());
+    // anchor's dev master key beside it (generated on the first start: anchor.master-keys.generate)
+    defaults.put(io.poseidon.processors.anchor.AnchorConfig.MASTER_KEYS_FILE,
+        adminKeyFile(stack).resolveSibling("master-keys").toString());
     return defaults;
   }
 

@@ -50,8 +50,10 @@ class DevCommandIT {
     until("registry " + registryPid + " gone after kill -9", Duration.ofSeconds(20),
         () -> ProcessHandle.of(registryPid).map(p -> !p.isAlive()).orElse(true));
 
-    // the third start as a production node would answer: no anonymous role, a low rate limit
-    try (DevProcess dev = DevProcess.start(args, Map.of("POSEIDON_HTTP_AUTH_ANONYMOUS_ROLE", "none",
+    // the third start as a production node would answer: no anonymous role, a low rate limit; with anchor
+    List<String> withAnchor = new java.util.ArrayList<>(args);
+    withAnchor.set(withAnchor.indexOf("depths"), "depths,anchor");
+    try (DevProcess dev = DevProcess.start(withAnchor, Map.of("POSEIDON_HTTP_AUTH_ANONYMOUS_ROLE", "none",
         "POSEIDON_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND", "20"), httpPort)) {
       String adminKey = Files.readString(home.resolve("admin-key")).trim();
       assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
@@ -59,8 +61,41 @@ class DevCommandIT {
       assertTrue(dev.output.stream().anyMatch(l -> l.contains("admin key " + adminKey)), "printed with the addresses");
       until("instance still listed after kill -9", Duration.ofSeconds(30), () -> instanceCount(dev, adminKey) == 1);
       accessControlAsAUserSeesIt(dev, adminKey);
+      String plaintext = "s3cr3t-" + java.util.UUID.randomUUID();
+      java.net.http.HttpResponse<String> put = dev.call("PUT", "/api/v1/secrets/payments/dev/db-password",
+          Map.of("X-API-Key", adminKey), "{\"value\":\"" + plaintext + "\"}");
+      assertEquals(202, put.statusCode(), put.body());
+      until("secret revealed to the admin key", Duration.ofSeconds(30), () -> {
+        java.net.http.HttpResponse<String> r = dev.call("POST", "/api/v1/secrets/payments/dev/db-password/reveal",
+            Map.of("X-API-Key", adminKey), null);
+        return r.statusCode() == 200 && plaintext.equals(new JsonObject(r.body()).getString("value"));
+      });
       assertTrue(dev.terminate());
+      assertTrue(dev.output.stream().noneMatch(l -> l.contains(plaintext)), "the node's log never shows a secret");
+      List<Path> holding = new java.util.ArrayList<>();
+      try (var files = Files.walk(home)) {
+        for (Path file : files.filter(Files::isRegularFile).toList()) {
+          if (contains(file, plaintext.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            holding.add(file);
+          }
+        }
+      }
+      assertTrue(holding.isEmpty(), "the plaintext is in " + holding);
     }
+  }
+
+  private static boolean contains(Path file, byte[] needle) throws java.io.IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    outer:
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (bytes[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** The acceptance of access control, with plain HTTP as curl would send it. */
