@@ -385,22 +385,39 @@ public final class AnchorRoutes implements ServiceRoutes {
     if (others == null) {
       return;
     }
-    String active = activeKeyIdHere();
+    String active;
+    java.util.Set<Integer> known = new java.util.TreeSet<>();
+    try {
+      active = activeKeyIdHere();
+      // done needs every partition counted: the answering nodes' partitions must cover all the metadata knows
+      queries().secretPartitions().values().forEach(known::addAll);
+    } catch (RouteContext.NotReadyException e) {
+      Responses.unavailable(ctx, "not_ready", e.getMessage());
+      return;
+    }
     if (active == null) {
       Responses.unavailable(ctx, "not_ready", "anchor's master key store is not queryable yet");
       return;
     }
     context.responses().gather(ctx, () -> queries().localKeyIds(), byKeyId -> new JsonObject()
-        .put("byKeyId", new JsonObject(new LinkedHashMap<>(byKeyId))), others, "/api/v1/secrets/rotation?scope=local",
+        .put("byKeyId", new JsonObject(new LinkedHashMap<>(byKeyId)))
+        .put("partitions", new JsonArray(new ArrayList<>(queries().secretPartitions()
+            .getOrDefault(queries().self(), java.util.Set.of())))), others, "/api/v1/secrets/rotation?scope=local",
         parts -> {
           Map<String, Long> total = new java.util.TreeMap<>();
-          parts.forEach(p -> p.getJsonObject("byKeyId", new JsonObject()).forEach(e -> total.merge(e.getKey(),
-              ((Number) e.getValue()).longValue(), Long::sum)));
+          java.util.Set<Integer> counted = new java.util.TreeSet<>();
+          parts.forEach(p -> {
+            p.getJsonObject("byKeyId", new JsonObject()).forEach(e -> total.merge(e.getKey(),
+                ((Number) e.getValue()).longValue(), Long::sum));
+            p.getJsonArray("partitions", new JsonArray()).forEach(n -> counted.add(((Number) n).intValue()));
+          });
           long all = total.values().stream().mapToLong(Long::longValue).sum();
           long remaining = all - total.getOrDefault(active, 0L);
+          boolean complete = parts.size() == others.size() + 1 && !known.isEmpty() && counted.containsAll(known);
           return new JsonObject().put("activeKeyId", active).put("remaining", remaining)
               .put("byKeyId", new JsonObject(new LinkedHashMap<>(total)))
-              .put("done", remaining == 0 && parts.size() == others.size() + 1);
+              .put("partitions", new JsonObject().put("counted", counted.size()).put("known", known.size()))
+              .put("done", remaining == 0 && complete);
         });
   }
 

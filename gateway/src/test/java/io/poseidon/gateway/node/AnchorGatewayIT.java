@@ -142,6 +142,11 @@ class AnchorGatewayIT {
       return "k2".equals(status.getString("activeKeyId")) && status.getBoolean("done", false)
           && status.getJsonObject("byKeyId").getLong("k2", 0L) >= 1;
     });
+    JsonObject progress = new JsonObject(get("/api/v1/secrets/rotation", admin).body());
+    assertEquals(0, progress.getInteger("remaining"), progress.encode());
+    assertTrue(progress.getJsonObject("partitions").getInteger("known") > 0, progress.encode());
+    assertEquals(progress.getJsonObject("partitions").getInteger("known"),
+        progress.getJsonObject("partitions").getInteger("counted"), "every partition counted: " + progress.encode());
     assertEquals("k2", new JsonObject(get(secret, admin).body()).getString("keyId"));
     JsonObject again = new JsonObject(send("POST", secret + "/reveal", with(admin, "X-Request-Id", "req-reveal-2"),
         null).body());

@@ -146,6 +146,11 @@ public final class AnchorQueries {
     return retype(raw);
   }
 
+  /** The partitions of anchor.commands each node's tasks hold (what a rotation's progress must cover). */
+  public Map<HostInfo, java.util.Set<Integer>> secretPartitions() {
+    return queries.partitionsOf(AnchorTopology.SECRET_STORE, AnchorTopics.COMMANDS.name());
+  }
+
   /** The nodes whose secret partitions make up the whole (this one included). */
   public List<HostInfo> secretHosts() {
     return queries.hostsOf(AnchorTopology.SECRET_STORE);
