@@ -194,6 +194,8 @@ class AnchorRoutesTest {
         Map.entry("listSecrets", "operator"), Map.entry("getSecret", "operator"), Map.entry("putSecret", "admin"),
         Map.entry("revealSecret", "admin"), Map.entry("rotateMasterKey", "admin"), Map.entry("rotationStatus", "admin"),
         Map.entry("getAudit", "operator"))), roles);
+    assertEquals("query.service", paths.getJsonObject("/api/v1/audit").getJsonObject("get")
+        .getString("x-poseidon-service"), "a key limited to services reads their audit only");
     assertEquals(Map.of(false, 6L), anonymous.values().stream().collect(Collectors.groupingBy(v -> v, Collectors.counting())));
   }
 
