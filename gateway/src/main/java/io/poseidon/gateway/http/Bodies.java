@@ -66,7 +66,7 @@ public final class Bodies {
       ctx.next();
     } catch (JsonProcessingException e) {
       ApiError.send(ctx, 400, "invalid_json", "the request body is not valid JSON",
-          List.of(new FieldError("body", e.getOriginalMessage() + location(e))));
+          List.of(new FieldError("body", safeMessage(e) + location(e))));
     } catch (IOException e) {
       ApiError.send(ctx, 400, "invalid_json", "the request body cannot be read", List.of(new FieldError("body",
           String.valueOf(e.getMessage()))));
@@ -95,7 +95,7 @@ public final class Bodies {
         try {
           lines.add(new Line(index, wrap(STRICT.readValue(line, Object.class)), null));
         } catch (JsonProcessingException e) {
-          lines.add(new Line(index, null, "is not valid JSON: " + e.getOriginalMessage() + " (column "
+          lines.add(new Line(index, null, "is not valid JSON: " + safeMessage(e) + " (column "
               + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
         }
       }
@@ -112,6 +112,28 @@ public final class Bodies {
 
   static boolean isNdJson(String contentType) {
     return NDJSON.equals(mediaType(contentType));
+  }
+
+  private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'([^']*)'");
+  private static final java.util.regex.Pattern LONG_NUMBER = java.util.regex.Pattern.compile("\\(-?[0-9][0-9.eE+-]{3,}\\)");
+  private static final java.util.Set<String> JSON_WORDS = java.util.Set.of("null", "true", "false", "NaN");
+
+  /**
+   * The parser's message without the body's own text: Jackson quotes the token it could not read
+   * ("Unrecognized token 'hunter2'") and the body may be a secret (anchor). Quoted tokens other than
+   * JSON's own words and long numbers are masked; the line and column still say where.
+   */
+  static String safeMessage(JsonProcessingException e) {
+    String message = e.getOriginalMessage();
+    if (message == null) {
+      return "malformed JSON";
+    }
+    if (message.startsWith("Duplicate field")) {
+      return message; // a field name of the schema, not a value
+    }
+    String masked = QUOTED.matcher(message).replaceAll(m -> JSON_WORDS.contains(m.group(1)) ? m.group()
+        : java.util.regex.Matcher.quoteReplacement("'…'"));
+    return LONG_NUMBER.matcher(masked).replaceAll("(…)");
   }
 
   private static String location(JsonProcessingException e) {

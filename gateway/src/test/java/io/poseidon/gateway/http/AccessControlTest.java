@@ -200,6 +200,14 @@ class AccessControlTest {
     assertEquals(202, gateway.post("/api/v1/deployments", Map.of("Content-Type", "application/json", "X-API-Key",
         operator), deploy).status());
     assertTrue(gateway.producer.history().size() == 3, "nothing produced for a refused request");
+    String viewer = gateway.key("reader", Role.VIEWER);
+    GatewayFixture.Reply prodConfig = gateway.call(HttpMethod.GET, "/api/v1/config/payments/prod",
+        Map.of("X-API-Key", viewer), null);
+    assertTrue(prodConfig.status() != 403 && prodConfig.status() != 401, "reading prod is for viewers: "
+        + prodConfig.body());
+    GatewayFixture.Reply prodPut = gateway.call(HttpMethod.PUT, "/api/v1/config/payments/prod",
+        Map.of("X-API-Key", scoped, "Content-Type", "application/json"), "{\"values\":{\"a\":\"1\"}}");
+    assertEquals(403, prodPut.status(), "changing prod config needs an operator: " + prodPut.body());
   }
 
   // --- rate limits, CORS, headers ------------------------------------------------------------------

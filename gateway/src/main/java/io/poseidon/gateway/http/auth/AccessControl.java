@@ -254,7 +254,9 @@ public final class AccessControl {
         }
       }
     }
-    if (policy.environment() != null && !principal.role().covers(policy.prodRole())) {
+    // reading prod is for viewers; changing it needs the prod role
+    if (policy.environment() != null && ctx.request().method() != HttpMethod.GET
+        && !principal.role().covers(policy.prodRole())) {
       for (String env : values(ctx, policy.environment())) {
         if (settings.prodEnvironments().contains(env.toLowerCase(Locale.ROOT))) {
           forbidden(ctx, principal, "changing " + env + " needs the " + policy.prodRole().id() + " role; "
