@@ -59,6 +59,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TideGatewayIT {
 
+  private static final java.util.Map<String, String> ADMIN = java.util.Map.of("X-API-Key", NodeFixture.ADMIN_KEY);
+
   private TestStack stack;
   private Node node;
   private SerdeFactory serdes;
@@ -191,16 +193,19 @@ class TideGatewayIT {
 
   @Test
   void shouldPublishToAPublicTopicAndRefuseUnknownAndInternalOnes() {
-    assertEquals(404, post(node, "/api/v1/topics/nope/events", "{}").statusCode());
-    assertEquals(404, post(node, "/api/v1/topics/tide.dlq/events", "{}").statusCode());
-    assertEquals(404, post(node, "/api/v1/topics/poseidon-tide-tide-dedup-store-changelog/events", "{}").statusCode());
+    // the generic publish is admin only (it bypasses every service's own checks)
+    assertEquals(401, NodeFixture.call(node, "POST", "/api/v1/topics/tide.ingest/events", java.util.Map.of(
+        "X-API-Key", "psk_0000000000000000_" + "A".repeat(43)), "{}").statusCode());
+    assertEquals(404, NodeFixture.call(node, "POST", "/api/v1/topics/nope/events", ADMIN, "{}").statusCode());
+    assertEquals(404, NodeFixture.call(node, "POST", "/api/v1/topics/tide.dlq/events", ADMIN, "{}").statusCode());
+    assertEquals(404, NodeFixture.call(node, "POST", "/api/v1/topics/poseidon-tide-tide-dedup-store-changelog/events", ADMIN, "{}").statusCode());
 
-    HttpResponse<String> invalid = post(node, "/api/v1/topics/tide.ingest/events", "{\"payload\": {\"source\": 7}}");
+    HttpResponse<String> invalid = NodeFixture.call(node, "POST", "/api/v1/topics/tide.ingest/events", ADMIN, "{\"payload\": {\"source\": 7}}");
     assertEquals(400, invalid.statusCode(), invalid.body());
     assertTrue(invalid.body().contains("payload.source"), invalid.body());
 
     String source = stack.uniqueName("script");
-    HttpResponse<String> published = post(node, "/api/v1/topics/tide.ingest/events?key=" + source,
+    HttpResponse<String> published = NodeFixture.call(node, "POST", "/api/v1/topics/tide.ingest/events?key=" + source, ADMIN,
         "{\"payload\": {\"source\": \"" + source + "\", \"kind\": \"EVENT\", \"payload\": \"{\\\"what\\\": \\\"hello\\\"}\"}}");
     assertEquals(202, published.statusCode(), published.body());
     JsonObject ack = new JsonObject(published.body());
