@@ -118,6 +118,9 @@ public final class PoseidonCli {
       return;
     } catch (RuntimeException e) { // LocalStackException, NodeStartException, RegistryException: the message says what to do
       System.err.println("poseidon: " + describe(e));
+      if (!expected(e)) {
+        e.printStackTrace(); // not one of ours: whoever reports it needs where it came from
+      }
       closeQuietly(stack);
       System.exit(1);
       return;
@@ -202,6 +205,13 @@ public final class PoseidonCli {
   }
 
   /** The message and the causes' messages: "Failed to construct kafka producer" alone helps nobody. */
+  /** The failures whose message says what to do; anything else is a bug somewhere and gets its stack trace. */
+  private static boolean expected(RuntimeException e) {
+    return e instanceof io.poseidon.gateway.node.NodeStartException
+        || e instanceof io.poseidon.topology.serde.RegistryRules.RegistryException
+        || e.getClass().getName().equals("io.poseidon.deploy.local.LocalStackException");
+  }
+
   static String describe(Throwable e) {
     StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
     for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {

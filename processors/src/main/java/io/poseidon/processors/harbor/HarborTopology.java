@@ -65,11 +65,6 @@ public final class HarborTopology {
     Serde<DeploymentEvent> events = serdes.valueSerde(DeploymentEvent.class);
 
     Topology topology = new Topology();
-    // what a deploy step pins: anchor's configuration of the service and environment, on every node
-    topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ANCHOR_CONFIG_STORE), keys,
-            serdes.valueSerde(ConfigEvent.class)).withLoggingDisabled(), ANCHOR_CONFIG_SOURCE, keys.deserializer(),
-        serdes.valueDeserializer(ConfigEvent.class), AnchorTopics.CONFIG.name(), ANCHOR_CONFIG_UPDATER,
-        AnchorConfigs.Updater::new);
     topology.addSource(DEPLOYMENT_COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
         HarborTopics.DEPLOYMENT_COMMANDS.name());
     topology.addSource(AGENT_RESULTS_SOURCE, keys.deserializer(), results.deserializer(),
@@ -87,6 +82,13 @@ public final class HarborTopology {
         agentCommands.serializer(), PROCESSOR);
     topology.addSink(DEPLOYMENT_EVENTS_SINK, HarborTopics.DEPLOYMENT_EVENTS.name(), keys.serializer(),
         events.serializer(), PROCESSOR);
+    // what a deploy step pins: anchor's configuration of the service and environment, on every node.
+    // Added last: sub-topologies are numbered in the order they are built, and the saga's task
+    // directories (0_N) on every node's disk must keep meaning the saga (StateLayoutTest)
+    topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ANCHOR_CONFIG_STORE), keys,
+            serdes.valueSerde(ConfigEvent.class)).withLoggingDisabled(), ANCHOR_CONFIG_SOURCE, keys.deserializer(),
+        serdes.valueDeserializer(ConfigEvent.class), AnchorTopics.CONFIG.name(), ANCHOR_CONFIG_UPDATER,
+        AnchorConfigs.Updater::new);
     return topology;
   }
 }
