@@ -75,7 +75,8 @@ class DevCommandIT {
       List<Path> holding = new java.util.ArrayList<>();
       try (var files = Files.walk(home)) {
         for (Path file : files.filter(Files::isRegularFile).toList()) {
-          if (contains(file, plaintext.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+          if (io.poseidon.deploy.testing.Bytes.indexOf(Files.readAllBytes(file),
+              plaintext.getBytes(java.nio.charset.StandardCharsets.UTF_8)) >= 0) {
             holding.add(file);
           }
         }
@@ -84,19 +85,6 @@ class DevCommandIT {
     }
   }
 
-  private static boolean contains(Path file, byte[] needle) throws java.io.IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    outer:
-    for (int i = 0; i + needle.length <= bytes.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (bytes[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
 
   /** The acceptance of access control, with plain HTTP as curl would send it. */
   private static void accessControlAsAUserSeesIt(DevProcess dev, String adminKey) {

@@ -109,7 +109,7 @@ class RegistryOrphanIT {
                     byte[] environ = Files.readAllBytes(proc.resolve("environ"));
                     String stat = Files.readString(proc.resolve("stat"));
                     boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-                    if (!zombie && indexOf(environ, marker) >= 0) {
+                    if (!zombie && io.poseidon.deploy.testing.Bytes.indexOf(environ, marker) >= 0) {
                         found.add(proc.getFileName() + " " + RegistryServer.commandLine(Long.parseLong(proc.getFileName()
                                 .toString())));
                     }
@@ -123,18 +123,6 @@ class RegistryOrphanIT {
         return found;
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 
     @Test
     void nextStartStopsARegistryLeftOverByAPreviousRun() throws Exception {

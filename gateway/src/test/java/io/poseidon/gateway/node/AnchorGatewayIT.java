@@ -187,10 +187,10 @@ class AnchorGatewayIT {
             continue; // a segment deleted while walking
           }
           scanned++;
-          if (indexOf(bytes, needle) >= 0) {
+          if (io.poseidon.deploy.testing.Bytes.indexOf(bytes, needle) >= 0) {
             found.add(file.toString());
           }
-          if (indexOf(bytes, control) >= 0) {
+          if (io.poseidon.deploy.testing.Bytes.indexOf(bytes, control) >= 0) {
             controls.add(file.toString());
           }
         }
@@ -257,18 +257,6 @@ class AnchorGatewayIT {
     return Base64.getEncoder().encodeToString(key);
   }
 
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
 
   private static Map<String, String> with(Map<String, String> headers, String name, String value) {
     Map<String, String> all = new HashMap<>(headers);

@@ -198,10 +198,6 @@ public final class AccessControl {
           + policy.role().id() + " (docs/security.md)");
       return;
     }
-    if (principal.kind() == Principal.Kind.ANONYMOUS && settings.mode() == Mode.REQUIRED && !policy.anonymousAllowed()) {
-      unauthorized(ctx, null);
-      return;
-    }
     String bucket = (principal.kind() == Principal.Kind.ANONYMOUS ? "anonymous@" + ctx.request().remoteAddress().hostAddress()
         : principal.id()) + "/" + policy.rateClass();
     long wait = limiter.acquire(bucket);
@@ -240,14 +236,14 @@ public final class AccessControl {
     if (!principal.services().isEmpty()) {
       if (policy.service() == null) {
         if (ctx.request().method() != HttpMethod.GET) {
-          forbidden(ctx, principal, operationId + " is not about one service; " + principal.name()
+          forbidden(ctx, operationId + " is not about one service; " + principal.name()
               + " is limited to " + new java.util.TreeSet<>(principal.services()));
           return false;
         }
       } else {
         List<String> services = values(ctx, policy.service());
         if (services.isEmpty() || !services.stream().allMatch(principal::mayAccess)) {
-          forbidden(ctx, principal, principal.name() + " is limited to services "
+          forbidden(ctx, principal.name() + " is limited to services "
               + new java.util.TreeSet<>(principal.services()) + (services.isEmpty() ? "; name one with "
               + policy.service().in() + "." + policy.service().name() : "; not " + services));
           return false;
@@ -259,7 +255,7 @@ public final class AccessControl {
         && !principal.role().covers(policy.prodRole())) {
       for (String env : values(ctx, policy.environment())) {
         if (settings.prodEnvironments().contains(env.toLowerCase(Locale.ROOT))) {
-          forbidden(ctx, principal, "changing " + env + " needs the " + policy.prodRole().id() + " role; "
+          forbidden(ctx, "changing " + env + " needs the " + policy.prodRole().id() + " role; "
               + principal.name() + " is " + principal.role().id());
           return false;
         }
@@ -268,7 +264,7 @@ public final class AccessControl {
     return true;
   }
 
-  private static void forbidden(RoutingContext ctx, Principal principal, String message) {
+  private static void forbidden(RoutingContext ctx, String message) {
     ApiError.send(ctx, 403, "forbidden", message);
   }
 

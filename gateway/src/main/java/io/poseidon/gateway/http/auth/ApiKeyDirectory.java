@@ -64,11 +64,8 @@ public final class ApiKeyDirectory implements AutoCloseable {
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
-    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+    end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
     thread.start();
-    synchronized (this) {
-      this.end = end;
-    }
     try {
       if (!caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException("could not read " + TOPIC + " to its end within " + timeout);
@@ -79,11 +76,8 @@ public final class ApiKeyDirectory implements AutoCloseable {
     }
   }
 
+  /** The end offsets seen at start (set before the thread starts, which makes it visible there). */
   private Map<TopicPartition, Long> end;
-
-  private synchronized Map<TopicPartition, Long> end() {
-    return end;
-  }
 
   private void run() {
     try {
@@ -102,8 +96,7 @@ public final class ApiKeyDirectory implements AutoCloseable {
           Thread.sleep(1_000);
         }
         if (caughtUp.getCount() > 0) {
-          Map<TopicPartition, Long> target = end();
-          if (target != null && target.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+          if (end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
             caughtUp.countDown();
           }
         }
