@@ -401,7 +401,7 @@ public final class AnchorRoutes implements ServiceRoutes {
     }
     context.responses().gather(ctx, () -> queries().localKeyIds(), byKeyId -> new JsonObject()
         .put("byKeyId", new JsonObject(new LinkedHashMap<>(byKeyId)))
-        .put("partitions", new JsonArray(new ArrayList<>(queries().secretPartitions()
+        .put("partitionIds", new JsonArray(new ArrayList<>(queries().secretPartitions()
             .getOrDefault(queries().self(), java.util.Set.of())))), others, "/api/v1/secrets/rotation?scope=local",
         parts -> {
           Map<String, Long> total = new java.util.TreeMap<>();
@@ -409,7 +409,8 @@ public final class AnchorRoutes implements ServiceRoutes {
           parts.forEach(p -> {
             p.getJsonObject("byKeyId", new JsonObject()).forEach(e -> total.merge(e.getKey(),
                 ((Number) e.getValue()).longValue(), Long::sum));
-            p.getJsonArray("partitions", new JsonArray()).forEach(n -> counted.add(((Number) n).intValue()));
+            // this node's part and the other nodes' answers (their scope=local view) both name their partitions here
+            p.getJsonArray("partitionIds", new JsonArray()).forEach(n -> counted.add(((Number) n).intValue()));
           });
           long all = total.values().stream().mapToLong(Long::longValue).sum();
           long remaining = all - total.getOrDefault(active, 0L);
@@ -417,6 +418,7 @@ public final class AnchorRoutes implements ServiceRoutes {
           return new JsonObject().put("activeKeyId", active).put("remaining", remaining)
               .put("byKeyId", new JsonObject(new LinkedHashMap<>(total)))
               .put("partitions", new JsonObject().put("counted", counted.size()).put("known", known.size()))
+              .put("partitionIds", new JsonArray(new ArrayList<>(counted)))
               .put("done", remaining == 0 && complete);
         });
   }

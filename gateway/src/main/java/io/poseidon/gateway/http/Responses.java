@@ -186,8 +186,14 @@ public final class Responses {
             unreachable.add(others.get(i).host() + ":" + others.get(i).port());
           }
         }
-        json(ctx, 200, combine.apply(answered).put("nodes", answered.size()).put("unreachable", unreachable)
-            .put("servedBy", nodeId));
+        JsonObject combined;
+        try {
+          combined = combine.apply(answered);
+        } catch (RuntimeException e) {
+          ctx.fail(e); // a 500 with the request id, not a request left without an answer
+          return;
+        }
+        json(ctx, 200, combined.put("nodes", answered.size()).put("unreachable", unreachable).put("servedBy", nodeId));
       });
     }).onFailure(err -> failed(ctx, err));
   }

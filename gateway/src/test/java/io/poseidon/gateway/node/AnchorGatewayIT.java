@@ -19,10 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +65,7 @@ class AnchorGatewayIT {
     this.stack = stack;
     captureTheNodeLog();
     stateDir = Files.createTempDirectory("anchor-it-state");
-    keyFile = Files.createTempDirectory("anchor-it-keys").resolve("master-keys");
-    Files.writeString(keyFile, "k1=" + randomKey() + "\nk2=" + randomKey() + "\n");
+    keyFile = NodeFixture.MASTER_KEYS_FILE; // k1 and k2, as every anchor test node of this stack has
     Map<String, String> more = new HashMap<>();
     more.put("node.services", "anchor");
     more.put(PoseidonConfig.STREAMS_STATE_DIR, stateDir.toString());
@@ -119,35 +116,37 @@ class AnchorGatewayIT {
     assertEquals(3, new JsonObject(rollback.body()).getInteger("version"));
     assertEquals(3, new JsonObject(get(config + "/history", Map.of()).body()).getJsonArray("versions").size());
 
-    // --- a secret, revealed ---
+    // --- a secret, revealed --- (the active key is the cluster's: another test may have rotated it)
+    String from = new JsonObject(get("/api/v1/secrets/rotation", admin).body()).getString("activeKeyId");
+    String to = from.equals("k1") ? "k2" : "k1";
     String secret = "/api/v1/secrets/" + service + "/prod/db-password";
     HttpResponse<String> put = send("PUT", secret, with(admin, "X-Request-Id", "req-secret-1"),
         "{\"value\": \"" + plaintext + "\"}");
     assertEquals(202, put.statusCode(), put.body());
     assertEquals(1, new JsonObject(put.body()).getInteger("version"));
-    assertEquals("k1", new JsonObject(put.body()).getString("keyId"));
+    assertEquals(from, new JsonObject(put.body()).getString("keyId"));
     JsonObject revealed = new JsonObject(send("POST", secret + "/reveal", admin, null).body());
     assertEquals(plaintext, revealed.getString("value"), revealed.encode());
     HttpResponse<String> metadata = get(secret, admin);
-    assertEquals("k1", new JsonObject(metadata.body()).getString("keyId"), metadata.body());
+    assertEquals(from, new JsonObject(metadata.body()).getString("keyId"), metadata.body());
     assertFalse(metadata.body().contains(plaintext));
     assertEquals(401, send("POST", secret + "/reveal", Map.of(), null).statusCode(), "never anonymous");
 
     // --- rotation ---
     assertEquals(400, send("POST", "/api/v1/secrets/rotate-master-key", admin, "{\"keyId\": \"k9\"}").statusCode());
-    HttpResponse<String> rotate = send("POST", "/api/v1/secrets/rotate-master-key", admin, "{\"keyId\": \"k2\"}");
+    HttpResponse<String> rotate = send("POST", "/api/v1/secrets/rotate-master-key", admin, "{\"keyId\": \"" + to + "\"}");
     assertEquals(202, rotate.statusCode(), rotate.body());
     until("rotation done", Duration.ofSeconds(60), () -> {
       JsonObject status = new JsonObject(get("/api/v1/secrets/rotation", admin).body());
-      return "k2".equals(status.getString("activeKeyId")) && status.getBoolean("done", false)
-          && status.getJsonObject("byKeyId").getLong("k2", 0L) >= 1;
+      return to.equals(status.getString("activeKeyId")) && status.getBoolean("done", false)
+          && status.getJsonObject("byKeyId").getLong(to, 0L) >= 1;
     });
     JsonObject progress = new JsonObject(get("/api/v1/secrets/rotation", admin).body());
     assertEquals(0, progress.getInteger("remaining"), progress.encode());
     assertTrue(progress.getJsonObject("partitions").getInteger("known") > 0, progress.encode());
     assertEquals(progress.getJsonObject("partitions").getInteger("known"),
         progress.getJsonObject("partitions").getInteger("counted"), "every partition counted: " + progress.encode());
-    assertEquals("k2", new JsonObject(get(secret, admin).body()).getString("keyId"));
+    assertEquals(to, new JsonObject(get(secret, admin).body()).getString("keyId"));
     JsonObject again = new JsonObject(send("POST", secret + "/reveal", with(admin, "X-Request-Id", "req-reveal-2"),
         null).body());
     assertEquals(plaintext, again.getString("value"), "the re-wrapped data key opens the same ciphertext");
@@ -164,7 +163,7 @@ class AnchorGatewayIT {
     assertEquals("req-reveal-2", entries.get(6).getString("requestId"));
     assertEquals("db-password", entries.get(6).getString("name"));
     until("the rotation audited", Duration.ofSeconds(30), () -> entries("anchor").stream()
-        .anyMatch(e -> e.getString("action").equals("rotation_start") && "k2".equals(e.getString("name"))));
+        .anyMatch(e -> e.getString("action").equals("rotation_start") && to.equals(e.getString("name"))));
 
     // --- the plaintext is nowhere: broker log dirs, Streams state, node log ---
     List<Path> roots = new ArrayList<>(brokerLogDirs());
@@ -251,11 +250,6 @@ class AnchorGatewayIT {
     Configurator.setLevel("io.poseidon", Level.DEBUG);
   }
 
-  private static String randomKey() {
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    return Base64.getEncoder().encodeToString(key);
-  }
 
 
   private static Map<String, String> with(Map<String, String> headers, String name, String value) {

@@ -22,12 +22,28 @@ final class NodeFixture {
   /** The admin key every test node makes valid (http.auth.admin-key-file); anonymous callers are operators. */
   static final String ADMIN_KEY;
   private static final String ADMIN_KEY_FILE;
+  /**
+   * anchor's master keys k1 and k2 for every test node: anchor's topics and its active key id are the
+   * cluster's, shared by every test on the stack, so every anchor node must be able to unwrap what any
+   * other test wrote.
+   */
+  static final java.nio.file.Path MASTER_KEYS_FILE;
 
   static {
     try {
-      java.nio.file.Path file = Files.createTempDirectory("poseidon-it").resolve("admin-key");
+      java.nio.file.Path dir = Files.createTempDirectory("poseidon-it");
+      java.nio.file.Path file = dir.resolve("admin-key");
       ADMIN_KEY = io.poseidon.gateway.http.auth.AdminKeyFile.readOrCreate(file);
       ADMIN_KEY_FILE = file.toString();
+      java.security.SecureRandom random = new java.security.SecureRandom();
+      StringBuilder keys = new StringBuilder();
+      for (String id : new String[] {"k1", "k2"}) {
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        keys.append(id).append('=').append(java.util.Base64.getEncoder().encodeToString(key)).append('\n');
+      }
+      MASTER_KEYS_FILE = dir.resolve("master-keys");
+      Files.writeString(MASTER_KEYS_FILE, keys.toString());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
