@@ -118,6 +118,8 @@ public final class Node implements AutoCloseable {
   public static Node start(ConfigSource source) {
     PoseidonConfig config = new PoseidonConfig(source);
     List<GatewayService<?>> running = servicesToRun(config);
+    // a node nobody could call is a configuration error: said before anything is reached over the network
+    AccessControl.checkIdentitySources(config);
     Clock clock = Clock.systemUTC();
     RegistryRules.ensureCompatibility(config.registryUrl(), config.getString(PoseidonConfig.REGISTRY_COMPATIBILITY));
     Admin admin = Admin.create(adminProps(config));
@@ -125,7 +127,6 @@ public final class Node implements AutoCloseable {
     Node node = null;
     try {
       JwtVerifier jwt = AccessControl.jwtVerifier(vertx, config);
-      AccessControl.checkIdentitySources(config, jwt != null);
       checkKafka(admin, config.bootstrapServers());
       SerdeFactory serdes = SerdeFactory.apicurio(config.registryUrl());
       Set<TopicSpec> topics = new LinkedHashSet<>();

@@ -84,7 +84,9 @@ public final class AccessControl {
    * Refuses a node in {@code required} mode that nobody could ever call with an identity: no admin key
    * file and no JWT key. Says loudly when access control is off.
    */
-  public static void checkIdentitySources(PoseidonConfig config, boolean jwtConfigured) {
+  public static void checkIdentitySources(PoseidonConfig config) {
+    boolean jwtConfigured = !config.getString(PoseidonConfig.HTTP_AUTH_JWT_PUBLIC_KEY_FILE).isBlank()
+        || !config.getString(PoseidonConfig.HTTP_AUTH_JWT_JWKS_FILE).isBlank();
     Mode mode = Mode.valueOf(config.getString(PoseidonConfig.HTTP_AUTH_MODE).toUpperCase(Locale.ROOT));
     if (mode == Mode.NONE) {
       log.warn("*** ACCESS CONTROL IS OFF (http.auth.mode=none): anyone who reaches this node is an admin; "

@@ -19,7 +19,7 @@ class IdentitySourcesTest {
   @Test
   void shouldRefuseANodeNobodyCouldCallWithAnIdentity() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> AccessControl.checkIdentitySources(config(Map.of()), false));
+        () -> AccessControl.checkIdentitySources(config(Map.of())));
     assertTrue(e.getMessage().contains("no identity source") && e.getMessage().contains("http.auth.mode=none")
         && e.getMessage().contains("POSEIDON_HTTP_AUTH_MODE"), e.getMessage());
   }
@@ -27,10 +27,10 @@ class IdentitySourcesTest {
   @Test
   void shouldStartWithAnAdminKeyFileAJwtKeyOrAccessControlOffOnPurpose() {
     assertDoesNotThrow(() -> AccessControl.checkIdentitySources(config(Map.of(
-        PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE, "/etc/poseidon/admin-key")), false));
-    assertDoesNotThrow(() -> AccessControl.checkIdentitySources(config(Map.of()), true));
-    assertDoesNotThrow(() -> AccessControl.checkIdentitySources(config(Map.of(PoseidonConfig.HTTP_AUTH_MODE, "none")),
-        false));
+        PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE, "/etc/poseidon/admin-key"))));
+    assertDoesNotThrow(() -> AccessControl.checkIdentitySources(config(Map.of(
+        PoseidonConfig.HTTP_AUTH_JWT_JWKS_FILE, "/etc/poseidon/jwks.json"))));
+    assertDoesNotThrow(() -> AccessControl.checkIdentitySources(config(Map.of(PoseidonConfig.HTTP_AUTH_MODE, "none"))));
   }
 
   @Test
