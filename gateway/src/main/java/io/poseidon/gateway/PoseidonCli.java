@@ -70,8 +70,12 @@ public final class PoseidonCli {
     if (args.length > 0 && List.of("search", "ask").contains(args[0])) {
       System.exit(SearchCommands.run(args, System.out, System.err));
     }
+    if (args.length > 0 && args[0].equals("admin-key")) {
+      System.exit(adminKey(List.of(args).subList(1, args.length), System.out, System.err));
+    }
     if (args.length == 0 || !List.of("dev", "node").contains(args[0])) {
-      System.err.println("usage: poseidon dev|node|publish|ingest|search|ask [options]   (see README.md; <command> --help)");
+      System.err.println("usage: poseidon dev|node|publish|ingest|search|ask|admin-key [options]   (see README.md; "
+          + "<command> --help)");
       System.exit(2);
     }
     if (args[0].equals("dev")) {
@@ -79,6 +83,32 @@ public final class PoseidonCli {
     } else {
       useLog4j2Config(NODE_LOG_CONFIG);
       run(List.of(args).subList(1, args.length), null);
+    }
+  }
+
+  /**
+   * {@code poseidon admin-key FILE}: a new admin API key written to FILE (mode 600) for
+   * {@code http.auth.admin-key-file} — how a production node gets its first admin; a file that exists is
+   * left as it is. The exit code.
+   */
+  static int adminKey(List<String> args, java.io.PrintStream out, java.io.PrintStream err) {
+    if (args.size() != 1 || args.get(0).startsWith("-")) {
+      err.println("usage: poseidon admin-key FILE   (writes a new admin API key to FILE, mode 600; then set "
+          + PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE + "=FILE on the nodes)");
+      return 2;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(args.get(0));
+    boolean existed = java.nio.file.Files.exists(file);
+    try {
+      String key = io.poseidon.gateway.http.auth.AdminKeyFile.readOrCreate(file);
+      out.println((existed ? "kept the admin key already in " : "wrote a new admin key to ") + file.toAbsolutePath()
+          + " (key id " + io.poseidon.gateway.http.auth.ApiKeys.keyIdOf(key).orElseThrow() + "); set "
+          + PoseidonConfig.HTTP_AUTH_ADMIN_KEY_FILE + "=" + file.toAbsolutePath() + " on every node (each makes it "
+          + "valid at start); send it as X-API-Key");
+      return 0;
+    } catch (RuntimeException e) {
+      err.println("poseidon: " + e.getMessage());
+      return 1;
     }
   }
 
