@@ -47,11 +47,11 @@ class AnchorClusterIT {
         Node asked = i % 2 == 0 ? a : b;
         Node other = asked == a ? b : a;
         String config = "/api/v1/config/" + service + "/staging";
-        HttpResponse<String> put = call(asked, "PUT", config, with(admin, "If-Match", "0"),
+        HttpResponse<String> put = call(asked, "PUT", config, NodeFixture.with(admin, "If-Match", "0"),
             "{\"values\": {\"pool\": \"" + i + "\"}}");
         assertEquals(202, put.statusCode(), put.body());
         assertEquals(1, new JsonObject(put.body()).getInteger("version"), put.body());
-        HttpResponse<String> stale = call(other, "PUT", config, with(admin, "If-Match", "0"),
+        HttpResponse<String> stale = call(other, "PUT", config, NodeFixture.with(admin, "If-Match", "0"),
             "{\"values\": {\"pool\": \"x\"}}");
         assertEquals(412, stale.statusCode(), "the stale If-Match reached the owner through either node: "
             + stale.body());
@@ -87,9 +87,4 @@ class AnchorClusterIT {
     }
   }
 
-  private static Map<String, String> with(Map<String, String> headers, String name, String value) {
-    Map<String, String> all = new java.util.HashMap<>(headers);
-    all.put(name, value);
-    return all;
-  }
 }

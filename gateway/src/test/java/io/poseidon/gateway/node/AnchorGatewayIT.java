@@ -13,8 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,7 +118,7 @@ class AnchorGatewayIT {
     String from = new JsonObject(get("/api/v1/secrets/rotation", admin).body()).getString("activeKeyId");
     String to = from.equals("k1") ? "k2" : "k1";
     String secret = "/api/v1/secrets/" + service + "/prod/db-password";
-    HttpResponse<String> put = send("PUT", secret, with(admin, "X-Request-Id", "req-secret-1"),
+    HttpResponse<String> put = send("PUT", secret, NodeFixture.with(admin, "X-Request-Id", "req-secret-1"),
         "{\"value\": \"" + plaintext + "\"}");
     assertEquals(202, put.statusCode(), put.body());
     assertEquals(1, new JsonObject(put.body()).getInteger("version"));
@@ -147,7 +145,7 @@ class AnchorGatewayIT {
     assertEquals(progress.getJsonObject("partitions").getInteger("known"),
         progress.getJsonObject("partitions").getInteger("counted"), "every partition counted: " + progress.encode());
     assertEquals(to, new JsonObject(get(secret, admin).body()).getString("keyId"));
-    JsonObject again = new JsonObject(send("POST", secret + "/reveal", with(admin, "X-Request-Id", "req-reveal-2"),
+    JsonObject again = new JsonObject(send("POST", secret + "/reveal", NodeFixture.with(admin, "X-Request-Id", "req-reveal-2"),
         null).body());
     assertEquals(plaintext, again.getString("value"), "the re-wrapped data key opens the same ciphertext");
 
@@ -252,40 +250,13 @@ class AnchorGatewayIT {
 
 
 
-  private static Map<String, String> with(Map<String, String> headers, String name, String value) {
-    Map<String, String> all = new HashMap<>(headers);
-    all.put(name, value);
-    return all;
-  }
 
   private HttpResponse<String> get(String path, Map<String, String> headers) {
     return send("GET", path, headers, null);
   }
 
-  /** As a well-behaved client: a 503 with Retry-After (a store not queryable yet) is sent again, for up to 15 s. */
+  /** As a well-behaved client (NodeFixture.call): a 503 with Retry-After is sent again, for up to 15 s. */
   private HttpResponse<String> send(String method, String path, Map<String, String> headers, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
-        .timeout(Duration.ofSeconds(15))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    headers.forEach(request::header);
-    HttpRequest built = request.build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    try {
-      HttpResponse<String> response = NodeFixture.HTTP.send(built, HttpResponse.BodyHandlers.ofString());
-      while (response.statusCode() == 503 && response.headers().firstValue("Retry-After").isPresent()
-          && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        response = NodeFixture.HTTP.send(built, HttpResponse.BodyHandlers.ofString());
-      }
-      return response;
-    } catch (IOException e) {
-      throw new AssertionError(method + " " + path + " failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    return NodeFixture.call(node, method, path, headers, body);
   }
 }

@@ -108,6 +108,13 @@ final class NodeFixture {
     return send(node, request);
   }
 
+  /** {@code headers} with one more. */
+  static Map<String, String> with(Map<String, String> headers, String name, String value) {
+    Map<String, String> all = new HashMap<>(headers);
+    all.put(name, value);
+    return all;
+  }
+
   private static URI uri(Node node, String path) {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }
