@@ -241,19 +241,26 @@ public final class ApiContract {
 
   /** The methods of the contract's path that {@code requestPath} matches, for 405's Allow; empty when none does. */
   public Optional<Set<String>> methodsOf(String requestPath) {
-    for (PathMethods p : paths) {
-      if (p.matches(requestPath)) {
-        return Optional.of(p.methods());
-      }
-    }
-    return Optional.empty();
+    return pathOf(requestPath).map(PathMethods::methods);
   }
 
   /** The operation a request is for, when the contract has one for its method and path. */
   public Optional<String> operationOf(String method, String requestPath) {
+    return pathOf(requestPath).map(p -> p.operationByMethod().get(method));
+  }
+
+  /**
+   * The operationId by method (upper case) of the contract's path that {@code requestPath} matches; empty
+   * when none does. One match per request answers both the method check and access control.
+   */
+  public Optional<Map<String, String>> operationsByMethod(String requestPath) {
+    return pathOf(requestPath).map(PathMethods::operationByMethod);
+  }
+
+  private Optional<PathMethods> pathOf(String requestPath) {
     for (PathMethods p : paths) {
       if (p.matches(requestPath)) {
-        return Optional.ofNullable(p.operationByMethod().get(method));
+        return Optional.of(p);
       }
     }
     return Optional.empty();

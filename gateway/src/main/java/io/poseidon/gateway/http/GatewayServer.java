@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+  /** The operationId the method check found for a request (null for a path outside the contract). */
+  private static final String OPERATION = "poseidon.operation";
 
   /** What health and readiness are computed from. */
   public interface Status {
@@ -88,7 +90,7 @@ public final class GatewayServer {
     }
     builder.rootHandler(platform(ctx -> methodOf(ctx, contract)));
     // who is calling and whether they may, before a body is read (docs/security.md)
-    builder.rootHandler(platform(setup.access()::authenticate));
+    builder.rootHandler(platform(ctx -> setup.access().authenticate(ctx, ctx.get(OPERATION))));
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(setup.maxBodyBytes()));
     builder.rootHandler(Bodies::check);
 
@@ -188,12 +190,16 @@ public final class GatewayServer {
           + ctx.request().method().name());
       return;
     }
-    Set<String> allowed = contract.methodsOf(ctx.request().path()).orElse(null);
-    if (allowed != null && !allowed.contains(ctx.request().method().name())) {
+    java.util.Map<String, String> operations = contract.operationsByMethod(ctx.request().path()).orElse(null);
+    if (operations != null && !operations.containsKey(ctx.request().method().name())) {
+      Set<String> allowed = new java.util.TreeSet<>(operations.keySet());
       ctx.response().putHeader("Allow", String.join(", ", allowed));
       ApiError.send(ctx, 405, "method_not_allowed", ctx.request().method().name() + " is not allowed on "
           + ctx.request().path() + "; allowed: " + String.join(", ", allowed));
       return;
+    }
+    if (operations != null) {
+      ctx.put(OPERATION, operations.get(ctx.request().method().name()));
     }
     ctx.next();
   }

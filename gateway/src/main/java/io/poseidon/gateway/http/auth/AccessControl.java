@@ -54,14 +54,12 @@ public final class AccessControl {
   }
 
   private final Map<String, OperationPolicy> policies;
-  private final ApiContract contract;
   private final ApiKeys keys;
   private final JwtVerifier jwt;
   private final Settings settings;
   private final RateLimiter limiter;
 
   public AccessControl(ApiContract contract, ApiKeys keys, JwtVerifier jwt, Settings settings) {
-    this.contract = contract;
     this.policies = OperationPolicy.of(contract);
     this.keys = keys;
     this.jwt = jwt;
@@ -132,9 +130,12 @@ public final class AccessControl {
         .putHeader("Cache-Control", "no-store");
   }
 
-  /** The platform handler: authenticate, authorize by role, rate-limit; the principal goes on the context. */
-  public void authenticate(RoutingContext ctx) {
-    String operationId = contract.operationOf(ctx.request().method().name(), ctx.request().path()).orElse(null);
+  /**
+   * The platform handler: authenticate, authorize by role, rate-limit; the principal goes on the context.
+   *
+   * @param operationId the operation the request is for (the method check matched it), null for none
+   */
+  public void authenticate(RoutingContext ctx, String operationId) {
     OperationPolicy policy = operationId == null ? null : policies.get(operationId);
     if (policy == null || policy.isPublic()) {
       ctx.next(); // unknown routes answer 404/405 after this; public ones need nobody
