@@ -302,6 +302,9 @@ public final class ApiContract {
    */
   static final Set<String> GATEWAY_MEDIA_TYPES = Set.of(Bodies.NDJSON);
 
+  /** Response media types the gateway writes itself (the live stream) that vertx-openapi 5.0 refuses. */
+  static final Set<String> GATEWAY_RESPONSE_MEDIA_TYPES = Set.of("text/event-stream");
+
   /** Resolves the references of the merged document for the router and the validator. */
   public Future<OpenAPIContract> resolve(Vertx vertx) {
     JsonObject copy = document.copy();
@@ -316,6 +319,17 @@ public final class ApiContract {
       if (METHODS.contains(op.getKey()) && ((JsonObject) op.getValue()).getJsonObject("requestBody") != null) {
         JsonObject content = ((JsonObject) op.getValue()).getJsonObject("requestBody").getJsonObject("content");
         GATEWAY_MEDIA_TYPES.forEach(content::remove);
+      }
+      if (METHODS.contains(op.getKey()) && ((JsonObject) op.getValue()).getJsonObject("responses") != null) {
+        ((JsonObject) op.getValue()).getJsonObject("responses").forEach(response -> {
+          JsonObject content = response.getValue() instanceof JsonObject r ? r.getJsonObject("content") : null;
+          if (content != null) {
+            GATEWAY_RESPONSE_MEDIA_TYPES.forEach(content::remove);
+            if (content.isEmpty()) {
+              ((JsonObject) response.getValue()).remove("content");
+            }
+          }
+        });
       }
     }));
     return OpenAPIContract.from(vertx, copy);

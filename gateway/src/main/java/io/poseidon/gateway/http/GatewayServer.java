@@ -91,7 +91,14 @@ public final class GatewayServer {
     builder.rootHandler(platform(ctx -> methodOf(ctx, contract)));
     // who is calling and whether they may, before a body is read (docs/security.md)
     builder.rootHandler(platform(ctx -> setup.access().authenticate(ctx, ctx.get(OPERATION))));
-    builder.rootHandler(BodyHandler.create(false).setBodyLimit(setup.maxBodyBytes()));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(setup.maxBodyBytes());
+    builder.rootHandler(ctx -> {
+      if ("websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+        ctx.next(); // a WebSocket upgrade has no body, and reading one would forbid the upgrade (the live stream)
+      } else {
+        bodies.handle(ctx);
+      }
+    });
     builder.rootHandler(Bodies::check);
 
     Set<String> bound = new LinkedHashSet<>();
@@ -234,7 +241,9 @@ public final class GatewayServer {
   public static Future<HttpServer> listen(Vertx vertx, Router router, String host, int port) {
     return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true)
         // a scatter-gather's highlight request names up to 50 chunk keys in its URI
-        .setMaxInitialLineLength(16 * 1024))
+        .setMaxInitialLineLength(16 * 1024)
+        // the live stream takes no messages from its WebSocket clients: small frames only
+        .setMaxWebSocketFrameSize(16 * 1024).setMaxWebSocketMessageSize(64 * 1024))
         .invalidRequestHandler(INVALID_REQUEST)
         .requestHandler(router)
         .listen();

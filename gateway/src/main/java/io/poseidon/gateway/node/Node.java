@@ -16,7 +16,10 @@ import io.poseidon.gateway.http.QueryForwarder;
 import io.poseidon.gateway.http.Responses;
 import io.poseidon.gateway.http.ContractValidation;
 import io.poseidon.gateway.http.RouteContext;
+import io.poseidon.gateway.http.StreamRoutes;
 import io.poseidon.gateway.http.TopicRoutes;
+import io.poseidon.gateway.live.LiveHub;
+import io.poseidon.gateway.live.LiveMessage;
 import io.poseidon.gateway.http.auth.AccessControl;
 import io.poseidon.gateway.http.auth.AdminKeyFile;
 import io.poseidon.gateway.http.auth.ApiKeyDirectory;
@@ -75,6 +78,7 @@ public final class Node implements AutoCloseable {
   private final Vertx vertx;
   private final Admin admin;
   private final EventPublisher publisher;
+  private LiveHub liveHub;
   private final QueryForwarder forwarder;
   private final OffLoop queryPool;
   private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
@@ -247,10 +251,18 @@ public final class Node implements AutoCloseable {
     AccessControl access = new AccessControl(contract, apiKeys, jwt, AccessControl.Settings.from(config));
     TopicRoutes topicRoutes = new TopicRoutes(publisher, responses, Services.catalog(), context.clock());
     ApiKeyRoutes keyRoutes = new ApiKeyRoutes(publisher, responses, apiKeys, context.clock());
+    liveHub = new LiveHub(liveKafka(context.serdes()), config.nodeId(), config.getInt(PoseidonConfig.HTTP_STREAM_REPLAY_RECORDS),
+        config.getLong(PoseidonConfig.HTTP_STREAM_REPLAY_BYTES), config.getInt(PoseidonConfig.HTTP_STREAM_MAX_CLIENTS),
+        config.getInt(PoseidonConfig.HTTP_STREAM_CATCH_UP_CONSUMERS), metrics);
+    StreamRoutes streamRoutes = new StreamRoutes(vertx, liveHub, Services.catalog(), queryPool,
+        new StreamRoutes.Settings(config.getInt(PoseidonConfig.HTTP_STREAM_CLIENT_BUFFER),
+            io.poseidon.topology.config.DurationValidator.parse(config.getString(PoseidonConfig.HTTP_STREAM_HEARTBEAT))
+                .toMillis()), config.nodeId());
     GatewayServer.Setup setup = new GatewayServer.Setup(contract, config.nodeId(), status(), metrics,
         config.getInt(PoseidonConfig.HTTP_MAX_BODY_BYTES), bindings, operations -> {
           topicRoutes.bind(operations);
           keyRoutes.bind(operations);
+          streamRoutes.bind(operations);
         }, validation, access);
     try {
       httpPort = deployServers(setup, resolvePort(config.httpHost(), config.httpPort()), config.httpEventLoops());
@@ -260,6 +272,37 @@ public final class Node implements AutoCloseable {
           + "POSEIDON_HTTP_PORT", e);
     }
     log.info("Gateway listening on http://{}:{} ({} event loops)", config.httpHost(), httpPort, config.httpEventLoops());
+  }
+
+  /** Consumers of the live streams: bytes in, no group, committed events only; values rendered by each topic's schema. */
+  private LiveHub.Kafka liveKafka(SerdeFactory serdes) {
+    Map<String, org.apache.kafka.common.serialization.Deserializer<?>> deserializers =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    int maxValueChars = config.getInt(PoseidonConfig.HTTP_STREAM_MAX_VALUE_BYTES);
+    return new LiveHub.Kafka() {
+      @Override
+      public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer(String clientId, boolean earliest) {
+        Map<String, Object> props = new java.util.HashMap<>(config.kafkaClientOverrides());
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, earliest ? "earliest" : "latest");
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+      }
+
+      @Override
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      public java.util.function.Function<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>, LiveMessage>
+          renderer(String topic) {
+        org.apache.kafka.common.serialization.Deserializer<?> values = deserializers.computeIfAbsent(topic,
+            t -> serdes.valueDeserializer((Class) Services.catalog().byName(t).orElseThrow().valueSchema()));
+        return record -> LiveMessage.render(record, values, maxValueChars);
+      }
+    };
   }
 
   private <Q> GatewayServer.Binding binding(GatewayService<Q> service, boolean running, Responses responses,
@@ -377,6 +420,9 @@ public final class Node implements AutoCloseable {
     metrics.close();
     if (keyDirectory != null) {
       keyDirectory.close();
+    }
+    if (liveHub != null) {
+      liveHub.close();
     }
     publisher.close();
     queryPool.close();

@@ -57,6 +57,13 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_AUTH_JWT_SERVICES_CLAIM = "http.auth.jwt.services-claim";
   public static final String HTTP_RATE_LIMIT_REQUESTS_PER_SECOND = "http.rate-limit.requests-per-second";
   public static final String HTTP_RATE_LIMIT_BURST = "http.rate-limit.burst";
+  public static final String HTTP_STREAM_CLIENT_BUFFER = "http.stream.client-buffer";
+  public static final String HTTP_STREAM_REPLAY_RECORDS = "http.stream.replay-records";
+  public static final String HTTP_STREAM_REPLAY_BYTES = "http.stream.replay-bytes";
+  public static final String HTTP_STREAM_HEARTBEAT = "http.stream.heartbeat";
+  public static final String HTTP_STREAM_MAX_CLIENTS = "http.stream.max-clients";
+  public static final String HTTP_STREAM_CATCH_UP_CONSUMERS = "http.stream.catch-up-consumers";
+  public static final String HTTP_STREAM_MAX_VALUE_BYTES = "http.stream.max-value-bytes";
   public static final String HTTP_CORS_ALLOWED_ORIGINS = "http.cors.allowed-origins";
 
   /** Global compatibility rules the node accepts in the registry: BACKWARD or stricter. */
@@ -159,6 +166,23 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(HTTP_RATE_LIMIT_BURST, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
           "Requests a principal may make at once above the rate (the token bucket's size). 0: twice "
               + HTTP_RATE_LIMIT_REQUESTS_PER_SECOND + ".")
+      .define(HTTP_STREAM_CLIENT_BUFFER, Type.INT, 1_000, Range.between(1, 1_000_000), Importance.MEDIUM,
+          "Events a live stream client may have waiting (its connection slower than the events); one more and it "
+              + "is closed with a reason (WebSocket 1008, an SSE comment) and may resume from its last id.")
+      .define(HTTP_STREAM_REPLAY_RECORDS, Type.INT, 10_000, Range.between(0, 10_000_000), Importance.LOW,
+          "Latest events each topic's live feed keeps, so a client resuming close behind needs no consumer of its "
+              + "own; one resuming from further back reads the history first (http.stream.catch-up-consumers).")
+      .define(HTTP_STREAM_REPLAY_BYTES, Type.LONG, 32L * 1024 * 1024, Range.atLeast(0), Importance.LOW,
+          "Heap each topic's replay buffer may take (whichever of it and http.stream.replay-records is hit first).")
+      .define(HTTP_STREAM_HEARTBEAT, Type.STRING, "15s", new DurationValidator(java.time.Duration.ofSeconds(1)), Importance.LOW,
+          "How often an idle live stream sends a heartbeat (an SSE comment, a WebSocket ping) so proxies keep it open.")
+      .define(HTTP_STREAM_MAX_CLIENTS, Type.INT, 10_000, Range.atLeast(1), Importance.MEDIUM,
+          "Live stream clients one node serves; beyond it a new one is answered 503 with Retry-After.")
+      .define(HTTP_STREAM_CATCH_UP_CONSUMERS, Type.INT, 8, Range.between(1, 1_000), Importance.LOW,
+          "Clients that may read history (from=earliest, an old position) with a consumer of their own at once; "
+              + "more are answered 503 with Retry-After.")
+      .define(HTTP_STREAM_MAX_VALUE_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1024), Importance.LOW,
+          "Largest event value a live stream sends as JSON; a larger one is sent as {\"truncated\": true, \"chars\": n}.")
       .define(HTTP_CORS_ALLOWED_ORIGINS, Type.LIST, List.of(), Importance.MEDIUM,
           "Origins browsers may call the API from (exact, e.g. https://portal.example.com); empty: no CORS.");
 
