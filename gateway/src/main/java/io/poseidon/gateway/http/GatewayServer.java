@@ -148,6 +148,7 @@ public final class GatewayServer {
     }
 
     Router router = builder.createRouter();
+    DashboardRoutes.mount(router); // the web dashboard at / (static, public; its data comes from the API)
     router.route().last().handler(ctx -> ApiError.send(ctx, 404, "not_found",
         "no route for " + ctx.request().method() + " " + ctx.request().path() + " (see /openapi.yaml)"));
     router.errorHandler(400, GatewayServer::badRequest);
