@@ -32,7 +32,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -135,8 +134,8 @@ class DashboardIT {
               + " (live stream: " + liveStatus() + ")")
           .until(d -> TERMINAL.contains(statusOnPage(id)));
       assertEquals("SUCCEEDED", statusOnPage(id));
-      WebElement prod = card(id).findElement(By.cssSelector("[data-environment=prod]"));
-      assertTrue(prod.getText().contains("COMPLETED"), prod.getText());
+      String prod = textOf("[data-deployment-id=\"" + id + "\"] [data-environment=prod]");
+      assertTrue(prod.contains("COMPLETED"), prod);
       assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.poseidonSamePage;"),
           "the page was not reloaded");
     } finally {
@@ -148,15 +147,19 @@ class DashboardIT {
     return "http://127.0.0.1:" + node.httpPort() + path;
   }
 
-  private WebElement card(String deploymentId) {
-    return browser.findElement(By.cssSelector("[data-deployment-id=\"" + deploymentId + "\"]"));
-  }
-
   /** The status the deployment's card shows, or "(no card)". */
   private String statusOnPage(String deploymentId) {
-    List<WebElement> status = browser.findElements(By.cssSelector(
-        "[data-deployment-id=\"" + deploymentId + "\"] [data-status]"));
-    return status.isEmpty() ? "(no card)" : status.get(0).getText();
+    return textOf("[data-deployment-id=\"" + deploymentId + "\"] [data-status]");
+  }
+
+  /**
+   * The rendered text of the first element matching {@code selector}, or "(no card)": read in one script
+   * call, since the page replaces a card's elements whenever its deployment changes.
+   */
+  private String textOf(String selector) {
+    Object text = ((JavascriptExecutor) browser).executeScript(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '(no card)';", selector);
+    return String.valueOf(text);
   }
 
   private String liveStatus() {
