@@ -104,6 +104,7 @@ public final class ApiContract {
       throw new IllegalStateException("the OpenAPI contract does not merge: " + String.join("; ", problems));
     }
     documentAccessControl(document);
+    documentReads(document);
     return new ApiContract(document, operations);
   }
 
@@ -129,6 +130,33 @@ public final class ApiContract {
         }
       });
     }));
+  }
+
+  /** Operations that read no store: the node's own, the live stream and the gateway-side key list. */
+  static final Set<String> NOT_STORE_READS = Set.of("health", "ready", "metrics", "openapi", "listTopics", "stream",
+      "listApiKeys");
+
+  /**
+   * Every query (a GET of a service) takes the read-your-writes parameters ({@code after}, {@code timeout},
+   * the {@code Poseidon-Position} header) and may answer 504 ({@link ReadBound}); documented once here
+   * rather than in every fragment.
+   */
+  private static void documentReads(JsonObject document) {
+    document.getJsonObject("paths").forEach(path -> {
+      JsonObject get = ((JsonObject) path.getValue()).getJsonObject("get");
+      if (get == null || NOT_STORE_READS.contains(get.getString("operationId"))) {
+        return;
+      }
+      JsonArray parameters = get.getJsonArray("parameters");
+      if (parameters == null) {
+        parameters = new JsonArray();
+        get.put("parameters", parameters);
+      }
+      for (String name : List.of("After", "Timeout", "PositionHeader")) {
+        parameters.add(new JsonObject().put("$ref", "#/components/parameters/" + name));
+      }
+      get.getJsonObject("responses").put("504", new JsonObject().put("$ref", "#/components/responses/PositionNotReached"));
+    });
   }
 
   private static void merge(JsonObject document, JsonObject part, String fragment, List<String> problems) {

@@ -22,17 +22,23 @@ import org.apache.kafka.streams.state.HostInfo;
 public final class QueryForwarder {
 
   public static final String FORWARDED_BY = "X-Poseidon-Forwarded-By";
-  public static final String SERVED_BY = "X-Poseidon-Served-By";
+  /** The node whose store answered a query. */
+  public static final String SERVED_BY = "Poseidon-Served-By";
+  /** {@code active} or {@code standby}: which replica of the store answered. */
+  public static final String REPLICA = "Poseidon-Replica";
+  /** Records the answering replica was behind the end of its input or changelog, when known. */
+  public static final String LAG = "Poseidon-Lag";
 
   /** Request headers that travel with a forwarded request. */
   static final List<String> FORWARDED_HEADERS = List.of("Authorization",
       io.poseidon.gateway.http.auth.AccessControl.API_KEY_HEADER, "traceparent", "tracestate",
-      IdempotentIds.HEADER, "Content-Type", "Accept", "If-Match");
+      IdempotentIds.HEADER, "Content-Type", "Accept", "If-Match", ReadBound.HEADER);
   /** The caller's credentials: a part of a scatter-gather is asked with them. */
   static final List<String> CREDENTIAL_HEADERS = List.of("Authorization",
       io.poseidon.gateway.http.auth.AccessControl.API_KEY_HEADER);
   /** Response headers relayed back to the caller. */
-  static final List<String> RELAYED_HEADERS = List.of("Content-Type", SERVED_BY, "Retry-After", "Allow");
+  static final List<String> RELAYED_HEADERS = List.of("Content-Type", SERVED_BY, REPLICA, LAG, "Retry-After", "Allow",
+      ReadBound.HEADER);
 
   private final HttpClient client;
   private final String nodeId;

@@ -2,6 +2,7 @@ package io.poseidon.gateway.http;
 
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.topology.query.QueryResult;
+import io.poseidon.topology.query.QueryScope;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -48,12 +49,17 @@ public final class Responses {
 
   /** As {@link #accepted(RoutingContext, EventMeta, Future)}, with command-specific fields added. */
   public void accepted(RoutingContext ctx, EventMeta meta, Future<RecordMetadata> sent, UnaryOperator<JsonObject> extra) {
-    sent.onSuccess(md -> json(ctx, 202, extra.apply(new JsonObject()
-            .put("eventId", meta.getEventId())
-            .put("correlationId", meta.getCorrelationId())
-            .put("type", meta.getType())
-            .put("position", new JsonObject()
-                .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset())))))
+    sent.onSuccess(md -> {
+      String position = ReadBound.format(md.topic(), md.partition(), md.offset());
+      ctx.response().putHeader(ReadBound.HEADER, position); // pass it back to read this write (docs/live.md)
+      json(ctx, 202, extra.apply(new JsonObject()
+          .put("eventId", meta.getEventId())
+          .put("correlationId", meta.getCorrelationId())
+          .put("type", meta.getType())
+          .put("position", new JsonObject()
+              .put("topic", md.topic()).put("partition", md.partition()).put("offset", md.offset())
+              .put("token", position))));
+    })
         .onFailure(err -> notWritten(ctx, meta.getType() + " " + meta.getEventId(), err, "the event could not"));
   }
 
@@ -99,27 +105,62 @@ public final class Responses {
 
   /** Answers a query: its read and rendering run off the event loop. */
   public <T> void query(RoutingContext ctx, Callable<QueryResult<T>> query, Function<T, JsonObject> render) {
-    queries.submit(() -> rendered(query.call(), render))
-        .onSuccess(answer -> answer(ctx, answer))
-        .onFailure(err -> failed(ctx, err));
+    bounded(ctx, () -> rendered(query.call(), render), answer -> answer(ctx, answer));
+  }
+
+  /**
+   * Runs {@code work} on the query pool inside the request's {@link QueryScope} (its read-your-writes
+   * bound, {@link ReadBound}); while the store is behind that bound, again every 10 ms until the
+   * request's timeout, then 504 with Retry-After. {@code done} gets the answer (null: not found).
+   */
+  private void bounded(RoutingContext ctx, Callable<Answer> work, Handler<Answer> done) {
+    List<FieldError> errors = new java.util.ArrayList<>();
+    ReadBound bound = ReadBound.of(ctx, errors);
+    if (!errors.isEmpty()) {
+      ApiError.send(ctx, 400, "validation_failed", "the read-your-writes position is not valid", errors);
+      return;
+    }
+    attempt(ctx, bound, work, done);
+  }
+
+  private void attempt(RoutingContext ctx, ReadBound bound, Callable<Answer> work, Handler<Answer> done) {
+    queries.submit(() -> {
+      try (QueryScope scope = QueryScope.open(bound == null ? null : bound.bound())) {
+        Answer answer = work.call();
+        return answer == null ? null : answer.freshness(scope.replica(), scope.lag());
+      }
+    }).onSuccess(answer -> {
+      if (answer != null && answer.result() instanceof QueryResult.Behind<?> behind) {
+        if (bound.expired()) {
+          ctx.response().putHeader("Retry-After", "1");
+          ApiError.send(ctx, 504, "position_not_reached", behind.reason() + " after " + bound.timeout().toMillis()
+              + " ms (?timeout=); the command may still be waiting to be processed, or was refused (see its "
+              + "service's dead-letter topic)");
+        } else {
+          ctx.vertx().setTimer(10, t -> attempt(ctx, bound, work, done));
+        }
+        return;
+      }
+      done.handle(answer);
+    }).onFailure(err -> failed(ctx, err));
   }
 
   /** As {@link #query}, for a lookup: 404 with {@code notFoundCode} when the owner has no such entity. */
   public <T> void lookup(RoutingContext ctx, Callable<QueryResult<Optional<T>>> query, String notFoundCode,
       String notFoundMessage, Function<T, JsonObject> render) {
-    queries.submit(() -> {
+    bounded(ctx, () -> {
       QueryResult<Optional<T>> result = query.call();
       if (result instanceof QueryResult.Local<Optional<T>> local && local.value().isEmpty()) {
         return null;
       }
       return rendered(result, found -> render.apply(found.get()));
-    }).onSuccess(answer -> {
+    }, answer -> {
       if (answer == null) {
         ApiError.send(ctx, 404, notFoundCode, notFoundMessage);
       } else {
         answer(ctx, answer);
       }
-    }).onFailure(err -> failed(ctx, err));
+    });
   }
 
   /**
@@ -258,8 +299,16 @@ public final class Responses {
     failed(ctx, err);
   }
 
-  /** A query's result, rendered when local (on the worker). */
-  private record Answer(QueryResult<?> result, Buffer body) {}
+  /** A query's result, rendered when local (on the worker), with which replica answered and its lag. */
+  private record Answer(QueryResult<?> result, Buffer body, String replica, Long lag) {
+    Answer(QueryResult<?> result, Buffer body) {
+      this(result, body, null, null);
+    }
+
+    Answer freshness(String replica, Long lag) {
+      return new Answer(result, body, replica, lag);
+    }
+  }
 
   private <T> Answer rendered(QueryResult<T> result, Function<T, JsonObject> render) {
     if (result instanceof QueryResult.Local<T> local) {
@@ -271,7 +320,11 @@ public final class Responses {
   private void answer(RoutingContext ctx, Answer answer) {
     if (answer.result() instanceof QueryResult.Local<?>) {
       ctx.response().setStatusCode(200).putHeader(QueryForwarder.SERVED_BY, nodeId)
-          .putHeader("Content-Type", "application/json").end(answer.body());
+          .putHeader(QueryForwarder.REPLICA, answer.replica() == null ? "active" : answer.replica());
+      if (answer.lag() != null) {
+        ctx.response().putHeader(QueryForwarder.LAG, Long.toString(answer.lag()));
+      }
+      ctx.response().putHeader("Content-Type", "application/json").end(answer.body());
     } else if (answer.result() instanceof QueryResult.Remote<?> remote) {
       forwarder.forward(ctx, remote.owner());
     } else if (answer.result() instanceof QueryResult.Unavailable<?> unavailable) {

@@ -249,6 +249,42 @@ class StreamIT {
   }
 
   @Test
+  void shouldReadItsOwnWriteWithThePositionOfThe202(TestStack stack) {
+    for (int i = 0; i < 5; i++) {
+      String service = stack.uniqueName("ryw");
+      HttpResponse<String> accepted = post(node, "/api/v1/deployments", "{\"service\":\"" + service
+          + "\",\"version\":\"1.0.0\",\"environments\":[\"dev\"],\"strategy\":\"rolling\"}");
+      assertEquals(202, accepted.statusCode(), accepted.body());
+      JsonObject body = new JsonObject(accepted.body());
+      String token = accepted.headers().firstValue("Poseidon-Position").orElseThrow();
+      assertEquals(body.getJsonObject("position").getString("token"), token);
+      assertTrue(token.startsWith("harbor.deployment-commands:"), token);
+
+      // at once, with the position: the store has processed the command, the deployment is there
+      HttpResponse<String> read = get(node, "/api/v1/deployments/" + body.getString("deploymentId") + "?after=" + token);
+      assertEquals(200, read.statusCode(), read.body());
+      assertEquals(service, new JsonObject(read.body()).getString("service"));
+      assertEquals(node.config().nodeId(), read.headers().firstValue("Poseidon-Served-By").orElseThrow());
+      assertEquals("active", read.headers().firstValue("Poseidon-Replica").orElseThrow());
+      assertTrue(Long.parseLong(read.headers().firstValue("Poseidon-Lag").orElse("0")) >= 0);
+
+      HttpResponse<String> byHeader = NodeFixture.call(node, "GET", "/api/v1/services/" + service + "/versions",
+          Map.of("Poseidon-Position", token), null);
+      assertEquals(200, byHeader.statusCode(), byHeader.body());
+    }
+    String somewhere = "/api/v1/deployments/x.1?timeout=300ms&after=harbor.deployment-commands:0:";
+    HttpResponse<String> future = NodeFixture.call(node, "GET", "/api/v1/services/nobody/versions?timeout=300ms&after="
+        + "harbor.deployment-commands:0:999999999,harbor.deployment-commands:1:999999999,"
+        + "harbor.deployment-commands:2:999999999", Map.of(), null);
+    assertEquals(504, future.statusCode(), future.body());
+    assertTrue(future.headers().firstValue("Retry-After").isPresent());
+    assertTrue(future.body().contains("position_not_reached"), future.body());
+    HttpResponse<String> bad = get(node, somewhere + "x");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("\"after\""), bad.body());
+  }
+
+  @Test
   void shouldRefuseWhatItCannotStream() {
     HttpResponse<String> noAccept = get(node, "/api/v1/stream?topics=" + TOPIC);
     assertEquals(406, noAccept.statusCode(), noAccept.body());

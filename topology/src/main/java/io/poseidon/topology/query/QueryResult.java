@@ -13,4 +13,10 @@ public sealed interface QueryResult<T> {
 
   /** No node can answer now (starting, rebalancing, restoring); try again shortly. */
   record Unavailable<T>(String reason) implements QueryResult<T> {}
+
+  /**
+   * The store here owns the key but has not yet processed the position the query is bound to
+   * ({@link QueryScope.Bound}): ask again in a moment.
+   */
+  record Behind<T>(String reason) implements QueryResult<T> {}
 }

@@ -197,8 +197,24 @@ public final class StoreQueries {
     if (!meta.activeHost().equals(self)) {
       return new QueryResult.Remote<>(meta.activeHost(), meta.partition());
     }
+    QueryScope scope = QueryScope.current();
     try {
-      return new QueryResult.Local<>(query.run(meta.partition()), meta.partition());
+      if (scope != null && scope.bound() != null) {
+        StreamsView.Reach reach = streams.reached(store, meta.partition(), partitionKey, scope.bound());
+        if (reach == StreamsView.Reach.BEHIND) {
+          return new QueryResult.Behind<>("store " + store + " partition " + meta.partition()
+              + " has not processed position " + scope.bound().offsets() + " yet");
+        }
+        if (reach == StreamsView.Reach.NOT_HERE) {
+          return new QueryResult.Unavailable<>("store " + store + " partition " + meta.partition()
+              + " is migrating to or from this node");
+        }
+      }
+      T value = query.run(meta.partition());
+      if (scope != null) {
+        scope.answered("active", streams.lag(store, meta.partition()));
+      }
+      return new QueryResult.Local<>(value, meta.partition());
     } catch (InvalidStateStoreException e) {
       return new QueryResult.Unavailable<>("store " + store + " partition " + meta.partition()
           + " is migrating: " + e.getMessage());

@@ -50,6 +50,26 @@ public interface StreamsView {
     return java.util.Map.of();
   }
 
+  /**
+   * Whether a partition's store has processed a position (IQv2 {@code PositionBound}); UNCHECKED for a
+   * store that takes neither a key nor a window query.
+   */
+  enum Reach { REACHED, BEHIND, NOT_HERE, UNCHECKED }
+
+  /**
+   * Whether partition {@code partition} of {@code store} here has processed {@code bound} (what the bound
+   * says of other partitions does not concern it: they are other tasks' input); asked with a query of
+   * {@code partitionKey}.
+   */
+  default Reach reached(String store, int partition, String partitionKey, QueryScope.Bound bound) {
+    return Reach.REACHED;
+  }
+
+  /** Records partition {@code partition}'s active task here is behind the end of its input, when known. */
+  default Long lag(String store, int partition) {
+    return null;
+  }
+
   static StreamsView of(KafkaStreams streams) {
     StringSerializer keys = new StringSerializer();
     return new StreamsView() {
@@ -97,6 +117,63 @@ public interface StreamsView {
           out.put(m.hostInfo(), partitions);
         }
         return out;
+      }
+
+      @Override
+      public Reach reached(String store, int partition, String partitionKey, QueryScope.Bound bound) {
+        org.apache.kafka.streams.query.PositionBound at = org.apache.kafka.streams.query.PositionBound.at(
+            org.apache.kafka.streams.query.Position.fromMap(bound.offsets()));
+        // a real query of the key is what Streams checks a bound for (an unknown query type is refused
+        // before the bound is looked at): a key lookup for a key-value store, else a window fetch
+        Reach reach = probe(store, partition, at, org.apache.kafka.streams.query.KeyQuery.withKey(partitionKey));
+        if (reach == null) {
+          reach = probe(store, partition, at, org.apache.kafka.streams.query.WindowKeyQuery
+              .withKeyAndWindowStartRange(partitionKey, java.time.Instant.EPOCH, java.time.Instant.EPOCH));
+        }
+        return reach == null ? Reach.UNCHECKED : reach;
+      }
+
+      /** The bound's answer for one query type, null when the store does not take that type. */
+      private <R> Reach probe(String store, int partition, org.apache.kafka.streams.query.PositionBound at,
+          org.apache.kafka.streams.query.Query<R> query) {
+        org.apache.kafka.streams.query.StateQueryResult<R> result = streams.query(
+            org.apache.kafka.streams.query.StateQueryRequest.inStore(store).withQuery(query)
+                .withPartitions(java.util.Set.of(partition)).withPositionBound(at));
+        org.apache.kafka.streams.query.QueryResult<R> part = result.getPartitionResults().get(partition);
+        if (part == null) {
+          return Reach.NOT_HERE;
+        }
+        if (part.isSuccess()) {
+          return Reach.REACHED;
+        }
+        return switch (part.getFailureReason()) {
+          case UNKNOWN_QUERY_TYPE -> null;
+          case NOT_UP_TO_BOUND -> Reach.BEHIND;
+          case NOT_ACTIVE, NOT_PRESENT, DOES_NOT_EXIST -> Reach.NOT_HERE;
+          default -> throw new org.apache.kafka.streams.errors.InvalidStateStoreException(
+              "store " + store + " partition " + partition + ": " + part.getFailureMessage());
+        };
+      }
+
+      @Override
+      public Long lag(String store, int partition) {
+        long lag = 0;
+        boolean known = false;
+        for (org.apache.kafka.streams.ThreadMetadata thread : streams.metadataForLocalThreads()) {
+          for (org.apache.kafka.streams.TaskMetadata task : thread.activeTasks()) {
+            if (task.taskId().partition() != partition) {
+              continue;
+            }
+            for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> end : task.endOffsets().entrySet()) {
+              Long committed = task.committedOffsets().get(end.getKey());
+              if (committed != null && committed >= 0 && end.getValue() >= 0) {
+                lag += Math.max(0, end.getValue() - committed);
+                known = true;
+              }
+            }
+          }
+        }
+        return known ? lag : null;
       }
 
       @Override
