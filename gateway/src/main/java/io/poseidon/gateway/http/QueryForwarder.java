@@ -49,11 +49,38 @@ public final class QueryForwarder {
     this.nodeId = nodeId;
   }
 
+  /** Marks a forwarded query a standby of the key may answer (the active's node did not). */
+  public static final String STANDBY_READ = "X-Poseidon-Standby-Read";
+
+  /** Whether another node asked this one as a standby replica of the key. */
+  public static boolean isStandbyRead(RoutingContext ctx) {
+    return wasForwarded(ctx) && "true".equals(ctx.request().getHeader(STANDBY_READ));
+  }
+
   public static boolean wasForwarded(RoutingContext ctx) {
     return ctx.request().getHeader(FORWARDED_BY) != null;
   }
 
+  /** Forwards to {@code owner}; when it cannot be reached, 503 with Retry-After. */
   public void forward(RoutingContext ctx, HostInfo owner) {
+    forward(ctx, owner, err -> {
+      ctx.response().putHeader("Retry-After", "1");
+      ApiError.send(ctx, 503, "owner_unreachable",
+          "node " + owner.host() + ":" + owner.port() + " owning this key did not answer: " + err.getMessage());
+    });
+  }
+
+  /** Forwards to {@code owner}; {@code unreachable} decides what to answer when it cannot be reached. */
+  public void forward(RoutingContext ctx, HostInfo owner, io.vertx.core.Handler<Throwable> unreachable) {
+    send(ctx, owner, false, unreachable);
+  }
+
+  /** Forwards to a node holding a standby replica of the key, which answers from it (marked {@code standby}). */
+  public void forwardToStandby(RoutingContext ctx, HostInfo standby, io.vertx.core.Handler<Throwable> unreachable) {
+    send(ctx, standby, true, unreachable);
+  }
+
+  private void send(RoutingContext ctx, HostInfo owner, boolean standby, io.vertx.core.Handler<Throwable> unreachable) {
     if (wasForwarded(ctx)) {
       ctx.response().putHeader("Retry-After", "1");
       ApiError.send(ctx, 503, "owner_moving", "the owner of this key is changing; retry shortly");
@@ -64,9 +91,12 @@ public final class QueryForwarder {
         .setHost(owner.host())
         .setPort(owner.port())
         .setURI(ctx.request().uri())
-        .setTimeout(5_000)
+        .setTimeout(timeoutOf(ctx))
         .putHeader(FORWARDED_BY, nodeId)
         .putHeader(RequestIds.HEADER, RequestIds.of(ctx));
+    if (standby) {
+      options.putHeader(STANDBY_READ, "true");
+    }
     for (String header : FORWARDED_HEADERS) {
       String value = ctx.request().getHeader(header);
       if (value != null) {
@@ -77,8 +107,24 @@ public final class QueryForwarder {
     client.request(options)
         .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> relay(ctx, resp, b)))
-        .onFailure(err -> ApiError.send(ctx, 502, "owner_unreachable",
-            "node " + owner.host() + ":" + owner.port() + " owning this key did not answer: " + err.getMessage()));
+        .onFailure(err -> {
+          if (!ctx.response().headWritten()) {
+            unreachable.handle(err);
+          }
+        });
+  }
+
+  /** 5 s, or a read-your-writes query's own ?timeout= and a second more. */
+  private static long timeoutOf(RoutingContext ctx) {
+    String timeout = ctx.queryParams().get("timeout");
+    if (timeout != null) {
+      try {
+        return Math.max(5_000, io.poseidon.topology.config.DurationValidator.parse(timeout).toMillis() + 1_000);
+      } catch (IllegalArgumentException e) {
+        return 5_000;
+      }
+    }
+    return 5_000;
   }
 
   /**

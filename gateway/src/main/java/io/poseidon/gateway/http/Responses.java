@@ -120,14 +120,20 @@ public final class Responses {
       ApiError.send(ctx, 400, "validation_failed", "the read-your-writes position is not valid", errors);
       return;
     }
-    attempt(ctx, bound, work, done);
+    attempt(ctx, bound, QueryForwarder.isStandbyRead(ctx), work, done);
   }
 
-  private void attempt(RoutingContext ctx, ReadBound bound, Callable<Answer> work, Handler<Answer> done) {
+  /**
+   * One try of {@code work}; {@code standby}: a standby replica here may answer (the active's node did
+   * not, or another node asked this one as a standby).
+   */
+  private void attempt(RoutingContext ctx, ReadBound bound, boolean standby, Callable<Answer> work,
+      Handler<Answer> done) {
     queries.submit(() -> {
-      try (QueryScope scope = QueryScope.open(bound == null ? null : bound.bound())) {
+      try (QueryScope scope = QueryScope.open(bound == null ? null : bound.bound(), standby)) {
         Answer answer = work.call();
-        return answer == null ? null : answer.freshness(scope.replica(), scope.lag());
+        return answer == null ? null : answer.freshness(scope.replica(), scope.lag())
+            .retry(standby ? null : () -> attempt(ctx, bound, true, work, done), standby);
       }
     }).onSuccess(answer -> {
       if (answer != null && answer.result() instanceof QueryResult.Behind<?> behind) {
@@ -137,7 +143,7 @@ public final class Responses {
               + " ms (?timeout=); the command may still be waiting to be processed, or was refused (see its "
               + "service's dead-letter topic)");
         } else {
-          ctx.vertx().setTimer(10, t -> attempt(ctx, bound, work, done));
+          ctx.vertx().setTimer(10, t -> attempt(ctx, bound, standby, work, done));
         }
         return;
       }
@@ -299,14 +305,23 @@ public final class Responses {
     failed(ctx, err);
   }
 
-  /** A query's result, rendered when local (on the worker), with which replica answered and its lag. */
-  private record Answer(QueryResult<?> result, Buffer body, String replica, Long lag) {
+  /**
+   * A query's result, rendered when local (on the worker), with which replica answered and its lag;
+   * {@code asStandby} runs the query again allowing a standby replica here (null: not for this query, or
+   * it is that second try).
+   */
+  private record Answer(QueryResult<?> result, Buffer body, String replica, Long lag, Runnable asStandby,
+      boolean standbyRound) {
     Answer(QueryResult<?> result, Buffer body) {
-      this(result, body, null, null);
+      this(result, body, null, null, null, false);
     }
 
     Answer freshness(String replica, Long lag) {
-      return new Answer(result, body, replica, lag);
+      return new Answer(result, body, replica, lag, asStandby, standbyRound);
+    }
+
+    Answer retry(Runnable asStandby, boolean standbyRound) {
+      return new Answer(result, body, replica, lag, asStandby, standbyRound);
     }
   }
 
@@ -326,10 +341,34 @@ public final class Responses {
       }
       ctx.response().putHeader("Content-Type", "application/json").end(answer.body());
     } else if (answer.result() instanceof QueryResult.Remote<?> remote) {
-      forwarder.forward(ctx, remote.owner());
+      if (answer.standbyRound()) {
+        // the active's node did not answer and no replica here can: another node's standby
+        org.apache.kafka.streams.state.HostInfo standby = remote.standbys().stream()
+            .filter(h -> !h.equals(remote.owner())).findFirst().orElse(null);
+        if (standby == null || QueryForwarder.wasForwarded(ctx)) {
+          unreachable(ctx, remote.owner(), null);
+        } else {
+          forwarder.forwardToStandby(ctx, standby, err -> unreachable(ctx, standby, err));
+        }
+        return;
+      }
+      forwarder.forward(ctx, remote.owner(), err -> {
+        if (answer.asStandby() != null && !remote.standbys().isEmpty()) {
+          answer.asStandby().run(); // a standby replica answers: this node's, else another node's
+        } else {
+          unreachable(ctx, remote.owner(), err);
+        }
+      });
     } else if (answer.result() instanceof QueryResult.Unavailable<?> unavailable) {
       unavailable(ctx, "not_ready", unavailable.reason());
     }
+  }
+
+  /** 503 with Retry-After: no replica of the key answers now (the owner crashed; reassignment follows). */
+  private static void unreachable(RoutingContext ctx, org.apache.kafka.streams.state.HostInfo host, Throwable err) {
+    unavailable(ctx, "owner_unreachable", "node " + host.host() + ":" + host.port() + " owning this key did not answer"
+        + (err == null ? "" : " (" + err.getMessage() + ")") + " and no standby replica could; the key is "
+        + "reassigned to a live node shortly");
   }
 
   private static void failed(RoutingContext ctx, Throwable err) {

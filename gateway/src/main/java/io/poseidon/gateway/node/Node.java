@@ -79,6 +79,7 @@ public final class Node implements AutoCloseable {
   private final Admin admin;
   private final EventPublisher publisher;
   private LiveHub liveHub;
+  private PeerWatch peerWatch;
   private final QueryForwarder forwarder;
   private final OffLoop queryPool;
   private final Map<String, ServiceRuntime> runtimes = new LinkedHashMap<>();
@@ -362,6 +363,9 @@ public final class Node implements AutoCloseable {
       }
     }
     runtimes.values().forEach(ServiceRuntime::start);
+    peerWatch = new PeerWatch(vertx, admin, List.copyOf(runtimes.values()), self,
+        io.poseidon.topology.config.DurationValidator.parse(config.getString(PoseidonConfig.NODE_PEER_CHECK_INTERVAL))
+            .toMillis(), config.getInt(PoseidonConfig.NODE_PEER_CHECK_FAILURES), metrics);
   }
 
   private GatewayServer.Status status() {
@@ -400,6 +404,9 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() {
     log.info("Stopping node {}", config.nodeId());
+    if (peerWatch != null) {
+      peerWatch.close();
+    }
     for (String id : deployments) {
       try {
         vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -47,6 +47,22 @@ final class GatewayFixture implements AutoCloseable {
   static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
   static final int MAX_BODY_BYTES = 4096;
 
+  /** A live hub without a broker: requests are checked, starting a feed fails (503). */
+  private static io.poseidon.gateway.live.LiveHub noKafkaHub() {
+    return new io.poseidon.gateway.live.LiveHub(new io.poseidon.gateway.live.LiveHub.Kafka() {
+      @Override
+      public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer(String clientId, boolean earliest) {
+        throw new IllegalStateException("no Kafka in this test");
+      }
+
+      @Override
+      public java.util.function.Function<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>,
+          io.poseidon.gateway.live.LiveMessage> renderer(String topic) {
+        throw new IllegalStateException("no Kafka in this test");
+      }
+    }, "fixture", 10, 1 << 20, 10, 1, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
   /** (operationId → statuses) answered by any fixture in this JVM. */
   static final Map<String, Set<Integer>> ANSWERED = new ConcurrentHashMap<>();
 
@@ -117,6 +133,8 @@ final class GatewayFixture implements AutoCloseable {
         ops -> {
           new TopicRoutes(publisher, responses, Services.catalog(), clock).bind(ops);
           new io.poseidon.gateway.http.auth.ApiKeyRoutes(publisher, responses, keys, clock).bind(ops);
+          new StreamRoutes(vertx, noKafkaHub(), Services.catalog(), new OffLoop(vertx, "fixture-stream", 1, 10),
+              new StreamRoutes.Settings(10, 15_000), nodeId).bind(ops);
         }, validation,
         new io.poseidon.gateway.http.auth.AccessControl(contract, keys, jwt, accessSettings));
     Router router = GatewayServer.router(vertx, setup);

@@ -249,13 +249,14 @@ class GatewayRoutesTest {
   }
 
   @Test
-  void shouldAnswer502WhenTheOwnerOfTheKeyDoesNotAnswer() {
+  void shouldAnswer503WithRetryAfterWhenTheOwnerOfTheKeyDoesNotAnswerAndNoStandbyCan() {
     gateway.streams.ownedBy(new org.apache.kafka.streams.state.HostInfo("127.0.0.1", 1));
 
     GatewayFixture.Reply reply = gateway.get("/api/v1/pipeline-runs/run-1");
 
-    assertEquals(502, reply.status(), reply.body());
+    assertEquals(503, reply.status(), reply.body());
     assertEquals("owner_unreachable", reply.code());
+    assertEquals("1", reply.header("Retry-After"), "the key is reassigned shortly: worth retrying");
   }
 
   @Test

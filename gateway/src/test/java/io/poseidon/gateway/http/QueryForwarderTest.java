@@ -69,6 +69,28 @@ class QueryForwarderTest {
   }
 
   @Test
+  void shouldAnswerFromAStandbyReplicaWhenTheOwnersNodeIsDown() {
+    HostInfo dead = new HostInfo("127.0.0.1", 1); // nothing listens there: connection refused
+    a.streams.ownedBy(dead);
+    b.streams.ownedBy(dead);
+    a.streams.standbysOn(new HostInfo("127.0.0.1", b.port()));
+    b.streams.standbysOn(b.streams.self()); // how b's Streams names b (a knows it by its port)
+
+    GatewayFixture.Reply reply = a.get("/api/v1/pipeline-runs/run-1");
+
+    assertEquals(200, reply.status(), reply.body());
+    assertEquals("node-b", reply.header(QueryForwarder.SERVED_BY));
+    assertEquals("standby", reply.header(QueryForwarder.REPLICA), "the answer says it may be behind");
+
+    GatewayFixture.Reply onTheStandby = b.get("/api/v1/pipeline-runs/run-1");
+    assertEquals(200, onTheStandby.status(), onTheStandby.body());
+    assertEquals("standby", onTheStandby.header(QueryForwarder.REPLICA));
+
+    GatewayFixture.Reply readYourWrites = a.get("/api/v1/pipeline-runs/run-1?after=forge.pipeline-commands:0:5");
+    assertEquals(503, readYourWrites.status(), "a standby does not answer a read-your-writes query");
+  }
+
+  @Test
   void shouldNotForwardAgainWhenTheOwnerThinksSomeoneElseOwnsTheKey() {
     b.streams.ownedBy(new HostInfo("127.0.0.1", a.port()));
 

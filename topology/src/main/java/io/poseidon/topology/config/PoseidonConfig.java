@@ -37,6 +37,8 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_MAX_BODY_BYTES = "http.max.body.bytes";
 
   public static final String NODE_ALLOW_SIMULATORS = "node.allow-simulators";
+  public static final String NODE_PEER_CHECK_INTERVAL = "node.peer-check.interval";
+  public static final String NODE_PEER_CHECK_FAILURES = "node.peer-check.failures";
   public static final String REGISTRY_COMPATIBILITY = "registry.compatibility";
   public static final String HTTP_EVENT_LOOPS = "http.event-loops";
   public static final String HTTP_QUERY_THREADS = "http.query.threads";
@@ -96,8 +98,10 @@ public final class PoseidonConfig extends AbstractConfig {
           "Processing guarantee of every service.")
       .define(STREAMS_COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
           "How often Streams commits (and, under exactly_once_v2, makes results visible).")
-      .define(STREAMS_NUM_STANDBY_REPLICAS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
-          "Standby replicas of each state store on other nodes (faster fail-over, queries served by standbys).")
+      .define(STREAMS_NUM_STANDBY_REPLICAS, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
+          "Standby replicas of each state store on other nodes: when a node crashes, its keys are answered by a "
+              + "standby at once (Poseidon-Replica: standby) and its tasks move to a warm copy. One node alone has "
+              + "none whatever this says (a standby lives on another node). docs/live.md says what a crash costs.")
       .define(STREAMS_ROCKSDB_BLOCK_CACHE_BYTES, Type.LONG, 16L * 1024 * 1024, Range.atLeast(1024 * 1024),
           Importance.LOW, "RocksDB block cache shared by all stores of a node.")
       .define(STREAMS_ROCKSDB_WRITE_BUFFER_BYTES, Type.LONG, 4L * 1024 * 1024, Range.atLeast(64 * 1024),
@@ -166,6 +170,13 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(HTTP_RATE_LIMIT_BURST, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
           "Requests a principal may make at once above the rate (the token bucket's size). 0: twice "
               + HTTP_RATE_LIMIT_REQUESTS_PER_SECOND + ".")
+      .define(NODE_PEER_CHECK_INTERVAL, Type.STRING, "1s", new DurationValidator(java.time.Duration.ofMillis(100)),
+          Importance.LOW, "How often a node checks that the other nodes of its services still accept connections.")
+      .define(NODE_PEER_CHECK_FAILURES, Type.INT, 2, Range.atLeast(0), Importance.MEDIUM,
+          "Checks in a row a node's port must refuse connections before the other nodes remove its static members "
+              + "from the services' consumer groups, so its tasks move to the live nodes now rather than after the "
+              + "session timeout (a crashed process refuses at once; a slow one does not count). 0: never; wait "
+              + "for the session timeout.")
       .define(HTTP_STREAM_CLIENT_BUFFER, Type.INT, 1_000, Range.between(1, 1_000_000), Importance.MEDIUM,
           "Events a live stream client may have waiting (its connection slower than the events); one more and it "
               + "is closed with a reason (WebSocket 1008, an SSE comment) and may resume from its last id.")

@@ -8,8 +8,19 @@ public sealed interface QueryResult<T> {
   /** Answered from a local store. */
   record Local<T>(T value, int partition) implements QueryResult<T> {}
 
-  /** Another node owns the key: forward the query there. */
-  record Remote<T>(HostInfo owner, int partition) implements QueryResult<T> {}
+  /**
+   * Another node owns the key: forward the query there; when it does not answer, one of {@code standbys}
+   * (nodes with a standby replica of the partition) may.
+   */
+  record Remote<T>(HostInfo owner, int partition, java.util.Set<HostInfo> standbys) implements QueryResult<T> {
+    public Remote {
+      standbys = java.util.Set.copyOf(standbys);
+    }
+
+    public Remote(HostInfo owner, int partition) {
+      this(owner, partition, java.util.Set.of());
+    }
+  }
 
   /** No node can answer now (starting, rebalancing, restoring); try again shortly. */
   record Unavailable<T>(String reason) implements QueryResult<T> {}

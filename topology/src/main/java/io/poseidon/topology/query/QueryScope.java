@@ -24,18 +24,43 @@ public final class QueryScope implements AutoCloseable {
   private static final ThreadLocal<QueryScope> CURRENT = new ThreadLocal<>();
 
   private final Bound bound;
+  private final boolean standbyAllowed;
+  private boolean readingStandby;
   private String replica;
   private Long lag;
 
-  private QueryScope(Bound bound) {
+  private QueryScope(Bound bound, boolean standbyAllowed) {
     this.bound = bound;
+    this.standbyAllowed = standbyAllowed;
   }
 
   /** Opens the scope of a query on this thread; {@code bound} may be null. */
   public static QueryScope open(Bound bound) {
-    QueryScope scope = new QueryScope(bound);
+    return open(bound, false);
+  }
+
+  /**
+   * As {@link #open(Bound)}; with {@code standbyAllowed} a standby replica on this node answers when
+   * the active is elsewhere (the active's node did not answer).
+   */
+  public static QueryScope open(Bound bound, boolean standbyAllowed) {
+    QueryScope scope = new QueryScope(bound, standbyAllowed);
     CURRENT.set(scope);
     return scope;
+  }
+
+  boolean standbyAllowed() {
+    return standbyAllowed;
+  }
+
+  /** Whether the store being read may be a standby (stale) one: set while a standby answers. */
+  static boolean readingStandby() {
+    QueryScope scope = CURRENT.get();
+    return scope != null && scope.readingStandby;
+  }
+
+  void readingStandby(boolean reading) {
+    this.readingStandby = reading;
   }
 
   /** The scope of the query this thread runs, or null outside of one. */

@@ -194,10 +194,13 @@ public final class StoreQueries {
     if (meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       return new QueryResult.Unavailable<>("store " + store + " is being rebalanced or restored");
     }
-    if (!meta.activeHost().equals(self)) {
-      return new QueryResult.Remote<>(meta.activeHost(), meta.partition());
-    }
     QueryScope scope = QueryScope.current();
+    if (!meta.activeHost().equals(self)) {
+      if (scope != null && scope.standbyAllowed() && meta.standbyHosts().contains(self)) {
+        return onStandby(store, meta.partition(), scope, query);
+      }
+      return new QueryResult.Remote<>(meta.activeHost(), meta.partition(), meta.standbyHosts());
+    }
     try {
       if (scope != null && scope.bound() != null) {
         StreamsView.Reach reach = streams.reached(store, meta.partition(), partitionKey, scope.bound());
@@ -216,8 +219,38 @@ public final class StoreQueries {
       }
       return new QueryResult.Local<>(value, meta.partition());
     } catch (InvalidStateStoreException e) {
+      if (scope != null && scope.bound() == null) {
+        // taking the partition over (a standby becoming active, a rebalance): the copy it has may answer,
+        // marked standby since it may be behind
+        QueryResult<T> stale = onStandby(store, meta.partition(), scope, query);
+        if (stale instanceof QueryResult.Local<T>) {
+          return stale;
+        }
+      }
       return new QueryResult.Unavailable<>("store " + store + " partition " + meta.partition()
           + " is migrating: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The answer of this node's standby replica of {@code partition}, for a query whose active did not
+   * answer. Not for a read-your-writes query: a standby's position is not checked here.
+   */
+  private <T> QueryResult<T> onStandby(String store, int partition, QueryScope scope, LocalQuery<T> query) {
+    if (scope.bound() != null) {
+      return new QueryResult.Unavailable<>("the active replica of store " + store + " partition " + partition
+          + " did not answer, and a read-your-writes query is answered by the active only");
+    }
+    scope.readingStandby(true);
+    try {
+      T value = query.run(partition);
+      scope.answered("standby", streams.standbyLag(store, partition));
+      return new QueryResult.Local<>(value, partition);
+    } catch (InvalidStateStoreException e) {
+      return new QueryResult.Unavailable<>("store " + store + " partition " + partition
+          + " has no replica here that can answer: " + e.getMessage());
+    } finally {
+      scope.readingStandby(false);
     }
   }
 

@@ -70,9 +70,38 @@ public interface StreamsView {
     return null;
   }
 
+  /** Records this node's standby replica of the partition is behind the end of its changelog, when known. */
+  default Long standbyLag(String store, int partition) {
+    return null;
+  }
+
   static StreamsView of(KafkaStreams streams) {
     StringSerializer keys = new StringSerializer();
     return new StreamsView() {
+      /** Changelog lags of this node's replicas, read at most once a second (each read asks the broker). */
+      private volatile java.util.Map<String, java.util.Map<Integer, org.apache.kafka.streams.LagInfo>> lags;
+      private volatile long lagsAt;
+
+      /** A standby read may return a stale (standby) store; every other read only an active one. */
+      private <S> StoreQueryParameters<S> local(StoreQueryParameters<S> params) {
+        return QueryScope.readingStandby() ? params.enableStaleStores() : params;
+      }
+
+      @Override
+      public Long standbyLag(String store, int partition) {
+        long now = System.nanoTime();
+        if (lags == null || now - lagsAt > 1_000_000_000L) {
+          try {
+            lags = streams.allLocalStorePartitionLags();
+            lagsAt = now;
+          } catch (RuntimeException e) {
+            return null;
+          }
+        }
+        org.apache.kafka.streams.LagInfo info = lags.getOrDefault(store, java.util.Map.of()).get(partition);
+        return info == null ? null : info.offsetLag();
+      }
+
       @Override
       public KeyQueryMetadata metadataForKey(String store, String partitionKey) {
         return streams.queryMetadataForKey(store, partitionKey, keys);
@@ -80,8 +109,8 @@ public interface StreamsView {
 
       @Override
       public <V> ReadOnlyKeyValueStore<String, V> keyValueStore(String store, int partition) {
-        return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
-            store, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+        return streams.store(local(StoreQueryParameters.<ReadOnlyKeyValueStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.keyValueStore()).withPartition(partition)));
       }
 
       @Override
@@ -98,8 +127,8 @@ public interface StreamsView {
 
       @Override
       public <V> ReadOnlyWindowStore<String, V> windowStore(String store, int partition) {
-        return streams.store(StoreQueryParameters.<ReadOnlyWindowStore<String, V>>fromNameAndType(
-            store, QueryableStoreTypes.windowStore()).withPartition(partition));
+        return streams.store(local(StoreQueryParameters.<ReadOnlyWindowStore<String, V>>fromNameAndType(
+            store, QueryableStoreTypes.windowStore()).withPartition(partition)));
       }
 
       @Override

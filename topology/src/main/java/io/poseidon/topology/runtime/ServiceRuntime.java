@@ -89,6 +89,36 @@ public final class ServiceRuntime implements AutoCloseable {
     return StreamThreadExceptionResponse.REPLACE_THREAD;
   }
 
+  /**
+   * Removes the static members of {@code instanceId} (one per stream thread: Streams names them
+   * {@code <group.instance.id>-<thread index>}) from the group {@code applicationId} (KIP-345): the group
+   * rebalances now instead of waiting out their session timeout. Returns how many there were.
+   */
+  public static int removeStaticMembers(Admin admin, String applicationId, String instanceId)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    String prefix = instanceId + "-";
+    List<MemberToRemove> members = admin.describeConsumerGroups(List.of(applicationId)).all()
+        .get(30, TimeUnit.SECONDS).get(applicationId).members().stream()
+        .map(m -> m.groupInstanceId().orElse(""))
+        .filter(id -> id.startsWith(prefix) && id.substring(prefix.length()).matches("\\d+"))
+        .map(MemberToRemove::new).toList();
+    if (!members.isEmpty()) {
+      admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions(members)).all()
+          .get(30, TimeUnit.SECONDS);
+    }
+    return members.size();
+  }
+
+  /**
+   * Removes the static members node {@code nodeId} has in this service's group: what a surviving node
+   * does when that node stopped answering (crashed), so its partitions move to live nodes at once.
+   */
+  public int removeMembersOf(Admin admin, String nodeId) throws ExecutionException, InterruptedException,
+      TimeoutException {
+    String applicationId = (String) props.get(StreamsConfig.APPLICATION_ID_CONFIG);
+    return removeStaticMembers(admin, applicationId, applicationId + "-" + nodeId);
+  }
+
   public void start() {
     log.info("Starting {}", service);
     leaveGroupIfTopologyChanged();
@@ -118,18 +148,10 @@ public final class ServiceRuntime implements AutoCloseable {
       Properties adminProps = new Properties();
       adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
       try (Admin admin = Admin.create(adminProps)) {
-        // Streams gives each stream thread the instance id <group.instance.id>-<thread index>
-        String prefix = instanceId + "-";
-        List<MemberToRemove> mine = admin.describeConsumerGroups(List.of(applicationId)).all()
-            .get(30, TimeUnit.SECONDS).get(applicationId).members().stream()
-            .map(m -> m.groupInstanceId().orElse(""))
-            .filter(id -> id.startsWith(prefix) && id.substring(prefix.length()).matches("\\d+"))
-            .map(MemberToRemove::new).toList();
-        if (!mine.isEmpty()) {
-          admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions(mine)).all()
-              .get(30, TimeUnit.SECONDS);
+        int removed = removeStaticMembers(admin, applicationId, instanceId.toString());
+        if (removed > 0) {
           log.info("{}: topology changed since this node's last start; its static members ({}) left group {} so the "
-              + "new topology is assigned", service, mine.size(), applicationId);
+              + "new topology is assigned", service, removed, applicationId);
         }
       } catch (ExecutionException e) {
         // no such group or member yet: nothing to leave

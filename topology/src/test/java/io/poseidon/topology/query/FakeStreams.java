@@ -28,6 +28,7 @@ public final class FakeStreams implements StreamsView {
   private final Map<String, NavigableMap<String, Object>> stores = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.LOCAL;
   private volatile HostInfo remoteOwner = new HostInfo("other-node", 1);
+  private volatile Set<HostInfo> standbys = Set.of();
 
   public FakeStreams(HostInfo self) {
     this.self = self;
@@ -52,6 +53,11 @@ public final class FakeStreams implements StreamsView {
     mode = Mode.REMOTE;
   }
 
+  /** Every key has a standby replica on {@code hosts} (this node included, when named). */
+  public void standbysOn(HostInfo... hosts) {
+    standbys = Set.of(hosts);
+  }
+
   public void mode(Mode mode) {
     this.mode = mode;
   }
@@ -61,7 +67,7 @@ public final class FakeStreams implements StreamsView {
     return switch (mode) {
       case NOT_STARTED -> throw new IllegalStateException("KafkaStreams is not running. State is CREATED.");
       case REBALANCING -> KeyQueryMetadata.NOT_AVAILABLE;
-      case REMOTE -> new KeyQueryMetadata(remoteOwner, Set.of(), 0);
+      case REMOTE -> new KeyQueryMetadata(remoteOwner, standbys, 0);
       default -> new KeyQueryMetadata(self, Set.of(), 0);
     };
   }
