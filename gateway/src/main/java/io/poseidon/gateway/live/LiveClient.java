@@ -62,6 +62,11 @@ public final class LiveClient {
     return topics;
   }
 
+  /** The record keys it asked for (empty: all): the feed offers it only those. */
+  Set<String> keys() {
+    return filter.keys();
+  }
+
   /**
    * Sets where the client starts on the partitions of a topic (called by the feed while it attaches the
    * client, before any event of the topic is offered).

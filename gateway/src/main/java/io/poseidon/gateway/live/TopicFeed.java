@@ -31,7 +31,10 @@ final class TopicFeed implements AutoCloseable {
   private final Function<ConsumerRecord<byte[], byte[]>, LiveMessage> render;
   private final int replayRecords;
   private final long replayBytes;
+  /** Clients without a key filter: offered every event. */
   private final CopyOnWriteArrayList<LiveClient> clients = new CopyOnWriteArrayList<>();
+  /** Clients with a key filter, by key: offered only their keys' events (no filter check per client and event). */
+  private final Map<String, CopyOnWriteArrayList<LiveClient>> byKey = new java.util.concurrent.ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -81,7 +84,15 @@ final class TopicFeed implements AutoCloseable {
   }
 
   int clients() {
-    return clients.size();
+    return clients.size() + byKey.values().stream().mapToInt(List::size).sum();
+  }
+
+  private void add(LiveClient client) {
+    if (client.keys().isEmpty()) {
+      clients.add(client);
+    } else {
+      client.keys().forEach(k -> byKey.computeIfAbsent(k, x -> new CopyOnWriteArrayList<>()).add(client));
+    }
   }
 
   long received() {
@@ -96,7 +107,7 @@ final class TopicFeed implements AutoCloseable {
   /** Attaches {@code client} at the end of every partition: it gets what is read from now on. */
   synchronized void attachAtEnd(LiveClient client) {
     client.startAt(next);
-    clients.add(client);
+    add(client);
   }
 
   /**
@@ -120,7 +131,7 @@ final class TopicFeed implements AutoCloseable {
         return true; // evicted while replaying: nothing more to do
       }
     }
-    clients.add(client);
+    add(client);
     return true;
   }
 
@@ -137,6 +148,10 @@ final class TopicFeed implements AutoCloseable {
 
   void detach(LiveClient client) {
     clients.remove(client);
+    client.keys().forEach(k -> byKey.computeIfPresent(k, (x, list) -> {
+      list.remove(client);
+      return list.isEmpty() ? null : list;
+    }));
   }
 
   private void run() {
@@ -154,23 +169,32 @@ final class TopicFeed implements AutoCloseable {
         }
         for (ConsumerRecord<byte[], byte[]> record : records) {
           LiveMessage message = render.apply(record);
-          List<LiveClient> receivers;
+          Object[] all;
+          Object[] keyed;
           synchronized (this) {
             append(message);
-            receivers = List.copyOf(clients);
+            all = clients.toArray();
+            CopyOnWriteArrayList<LiveClient> forKey = message.key() == null ? null : byKey.get(message.key());
+            keyed = forKey == null ? new Object[0] : forKey.toArray();
           }
           received++;
-          for (LiveClient client : receivers) {
-            if (!client.offer(message)) {
-              clients.remove(client);
-            }
-          }
+          offer(all, message);
+          offer(keyed, message);
         }
       }
     } catch (WakeupException | InterruptedException e) {
       // closing
     } finally {
       consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void offer(Object[] receivers, LiveMessage message) {
+    for (Object receiver : receivers) {
+      LiveClient client = (LiveClient) receiver;
+      if (!client.offer(message)) {
+        detach(client);
+      }
     }
   }
 
