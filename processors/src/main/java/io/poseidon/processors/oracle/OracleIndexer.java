@@ -84,7 +84,16 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
+    // Streams reuses a processor when it recycles a task (active -> standby -> active: close, then init
+    // again), so everything this instance holds starts over here
     this.context = context;
+    this.index = null;
+    this.queued = 0;
+    this.indexedDocuments = 0;
+    this.indexedChunks = 0;
+    this.skipped = 0;
+    this.failed = 0;
+    this.latencies.clear();
     this.documents = context.getStateStore(OracleTopology.DOCUMENT_STORE);
     this.pending = context.getStateStore(OracleTopology.PENDING_STORE);
     this.chunks = context.getStateStore(OracleTopology.CHUNK_STORE);
@@ -340,6 +349,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
   public void close() {
     if (index != null) {
       indexes.close(index);
+      index = null;
     }
   }
 }
