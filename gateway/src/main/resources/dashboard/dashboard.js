@@ -403,7 +403,7 @@
     const empty = $('alerts').querySelector('[data-empty]');
     let alerts;
     try {
-      alerts = (await api('api/v1/alerts')).alerts || [];
+      alerts = (await api('api/v1/alerts?limit=500')).alerts || [];
     } catch (error) {
       empty.hidden = false;
       empty.textContent = error.code === 'service_not_running' || error.status === 404
@@ -665,7 +665,7 @@
   /** Subscribe to the topics of interest this build has (a build without lighthouse has no alerts topic). */
   async function knownTopics() {
     try {
-      const names = new Set(((await api('api/v1/topics')).topics || []).map((t) => t.name));
+      const names = new Set(((await api('api/v1/topics?limit=500')).topics || []).map((t) => t.name));
       const known = Object.values(TOPICS).filter((t) => names.has(t));
       if (known.length) live.topics = known;
     } catch { /* keep them all; the stream says what it refuses */ }

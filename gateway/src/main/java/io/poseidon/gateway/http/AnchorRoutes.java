@@ -120,8 +120,8 @@ public final class AnchorRoutes implements ServiceRoutes {
   private void getHistory(RoutingContext ctx) {
     String service = ctx.pathParam("service");
     String env = ctx.pathParam("env");
-    int limit = intParam(ctx, "limit", 100);
-    context.responses().query(ctx, () -> queries().history(service, env, limit), versions -> {
+    // every version (anchor keeps at most anchor's MAX_VERSIONS of a configuration), paged by Paging
+    context.responses().query(ctx, () -> queries().history(service, env, Integer.MAX_VALUE), versions -> {
       JsonArray list = new JsonArray();
       versions.forEach(v -> list.add(configJson(v)));
       return new JsonObject().put("service", service).put("env", env).put("versions", list);
@@ -436,13 +436,29 @@ public final class AnchorRoutes implements ServiceRoutes {
     if (!Commands.valid(ctx, "the query", errors)) {
       return;
     }
-    int limit = intParam(ctx, "limit", 1000);
-    context.responses().query(ctx, () -> queries().audit(service, from, to, limit), entries -> {
+    // the page's read starts at its cursor's time (entries at that very time up to the cursor's are dropped
+    // by Paging, hence the margin): one range scan of the page, not of the whole audit
+    List<Object> after = Paging.after(ctx);
+    Instant start = after == null || !(after.get(0) instanceof String t) ? from : max(from, instant(t, from));
+    int limit = Paging.limit(ctx) + 1 + 100;
+    context.responses().query(ctx, () -> queries().audit(service, start, to, limit), entries -> {
       JsonArray list = new JsonArray();
       entries.forEach(e -> list.add(auditJson(e)));
       return new JsonObject().put("service", service).put("from", from.toString()).put("to", to.toString())
           .put("entries", list);
     });
+  }
+
+  private static Instant instant(String text, Instant otherwise) {
+    try {
+      return Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      return otherwise;
+    }
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   /** Writes an audit entry of this request to anchor.audit (keyed by service). */

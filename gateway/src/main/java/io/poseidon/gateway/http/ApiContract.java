@@ -105,6 +105,10 @@ public final class ApiContract {
     }
     documentAccessControl(document);
     documentReads(document);
+    documentPages(document, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("the OpenAPI contract's lists are not valid: " + String.join("; ", problems));
+    }
     return new ApiContract(document, operations);
   }
 
@@ -157,6 +161,62 @@ public final class ApiContract {
       }
       get.getJsonObject("responses").put("504", new JsonObject().put("$ref", "#/components/responses/PositionNotReached"));
     });
+  }
+
+  /**
+   * Every list ({@code x-poseidon-list}, {@link Paging}) takes {@code ?limit=} and {@code ?cursor=} and
+   * answers {@code nextCursor}; documented once here rather than in every fragment.
+   */
+  private static void documentPages(JsonObject document, List<String> problems) {
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (!METHODS.contains(op.getKey())) {
+        return;
+      }
+      JsonObject operation = (JsonObject) op.getValue();
+      Paging.Spec spec;
+      try {
+        spec = Paging.Spec.of(operation);
+      } catch (RuntimeException e) {
+        problems.add(operation.getString("operationId") + ": " + e.getMessage());
+        return;
+      }
+      if (spec == null) {
+        return;
+      }
+      if (!"get".equals(op.getKey())) {
+        problems.add(operation.getString("operationId") + " is not a GET but declares x-poseidon-list");
+        return;
+      }
+      JsonArray parameters = operation.getJsonArray("parameters");
+      if (parameters == null) {
+        parameters = new JsonArray();
+        operation.put("parameters", parameters);
+      }
+      parameters.add(new JsonObject().put("$ref", "#/components/parameters/Limit"));
+      parameters.add(new JsonObject().put("$ref", "#/components/parameters/Cursor"));
+      JsonObject ok = operation.getJsonObject("responses").getJsonObject("200");
+      JsonObject media = ok == null ? null : ok.getJsonObject("content", new JsonObject()).getJsonObject("application/json");
+      if (media == null || media.getJsonObject("schema") == null) {
+        problems.add(operation.getString("operationId") + " declares x-poseidon-list without a JSON 200 schema");
+        return;
+      }
+      media.put("schema", new JsonObject().put("allOf", new JsonArray().add(media.getJsonObject("schema"))
+          .add(new JsonObject().put("$ref", "#/components/schemas/Page"))));
+    }));
+  }
+
+  /** How each list operation pages (operationId → its {@code x-poseidon-list}). */
+  public Map<String, Paging.Spec> lists() {
+    Map<String, Paging.Spec> out = new LinkedHashMap<>();
+    document.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+      if (METHODS.contains(op.getKey())) {
+        Paging.Spec spec = Paging.Spec.of((JsonObject) op.getValue());
+        if (spec != null) {
+          out.put(((JsonObject) op.getValue()).getString("operationId"), spec);
+        }
+      }
+    }));
+    return out;
   }
 
   private static void merge(JsonObject document, JsonObject part, String fragment, List<String> problems) {

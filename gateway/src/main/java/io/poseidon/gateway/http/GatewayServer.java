@@ -23,6 +23,7 @@ import io.vertx.openapi.contract.OpenAPIContract;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -102,6 +103,7 @@ public final class GatewayServer {
     builder.rootHandler(Bodies::check);
 
     Set<String> bound = new LinkedHashSet<>();
+    Map<String, Paging.Spec> lists = contract.lists();
     ServiceRoutes.Operations operations = (operationId, handler) -> {
       OpenAPIRoute route = builder.getRoute(operationId);
       if (route == null) {
@@ -119,7 +121,7 @@ public final class GatewayServer {
         }
         List<FieldError> errors = setup.validation().check(ctx, operationId);
         if (errors.isEmpty()) {
-          if (setup.access().objectCheck(ctx, operationId)) {
+          if (setup.access().objectCheck(ctx, operationId) && Paging.install(ctx, operationId, lists.get(operationId))) {
             ctx.next();
           }
         } else {

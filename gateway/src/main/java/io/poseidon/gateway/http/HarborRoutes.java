@@ -39,6 +39,7 @@ public final class HarborRoutes implements ServiceRoutes {
   public void bind(Operations operations) {
     operations.on("requestDeployment", this::request);
     operations.on("getDeployment", this::get);
+    operations.on("listDeployments", this::list);
     operations.on("cancelDeployment", this::cancel);
     operations.on("getServiceVersions", this::versions);
   }
@@ -109,6 +110,47 @@ public final class HarborRoutes implements ServiceRoutes {
       context.responses().lookup(ctx, () -> context.queries().get().deployment(service, deploymentId), NOT_FOUND,
           notFoundMessage(deploymentId), AvroJson::toJson);
     }
+  }
+
+  /** Deployments a node reads for a list at most: the list pages over them (a node's part of the gather). */
+  static final int MAX_LISTED = 10_000;
+  private static final java.util.Set<String> ACTIVE = java.util.Set.of("QUEUED", "RUNNING", "ROLLING_BACK");
+
+  /** Every node's deployments (harbor keeps them in the service's partition), filtered, newest first. */
+  private void list(RoutingContext ctx) {
+    String service = ctx.queryParams().get("service");
+    String status = ctx.queryParams().get("status");
+    boolean active = "true".equals(ctx.queryParams().get("active"));
+    List<org.apache.kafka.streams.state.HostInfo> others = Responses.otherNodes(ctx,
+        () -> context.queries().get().deploymentHosts(), () -> context.queries().get().self());
+    if (others == null) {
+      return;
+    }
+    StringBuilder uri = new StringBuilder("/api/v1/deployments?scope=local");
+    if (service != null) {
+      uri.append("&service=").append(service);
+    }
+    if (status != null) {
+      uri.append("&status=").append(status);
+    }
+    if (active) {
+      uri.append("&active=true");
+    }
+    context.responses().gather(ctx, () -> context.queries().get().localDeployments(MAX_LISTED), deployments -> {
+      io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+      for (io.poseidon.schemas.harbor.Deployment d : deployments) {
+        String s = d.getStatus().name();
+        if ((service == null || service.equals(d.getService())) && (status == null || status.equals(s))
+            && (!active || ACTIVE.contains(s))) {
+          list.add(AvroJson.toJson(d)); // requestedAt included: the list's order
+        }
+      }
+      return new JsonObject().put("deployments", list);
+    }, others, uri.toString(), parts -> {
+      io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray();
+      parts.forEach(p -> p.getJsonArray("deployments", new io.vertx.core.json.JsonArray()).forEach(all::add));
+      return new JsonObject().put("deployments", all);
+    });
   }
 
   private void versions(RoutingContext ctx) {

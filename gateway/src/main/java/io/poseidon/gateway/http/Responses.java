@@ -105,7 +105,7 @@ public final class Responses {
 
   /** Answers a query: its read and rendering run off the event loop. */
   public <T> void query(RoutingContext ctx, Callable<QueryResult<T>> query, Function<T, JsonObject> render) {
-    bounded(ctx, () -> rendered(query.call(), render), answer -> answer(ctx, answer));
+    bounded(ctx, () -> rendered(ctx, query.call(), render), answer -> answer(ctx, answer));
   }
 
   /**
@@ -159,7 +159,7 @@ public final class Responses {
       if (result instanceof QueryResult.Local<Optional<T>> local && local.value().isEmpty()) {
         return null;
       }
-      return rendered(result, found -> render.apply(found.get()));
+      return rendered(ctx, result, found -> render.apply(found.get()));
     }, answer -> {
       if (answer == null) {
         ApiError.send(ctx, 404, notFoundCode, notFoundMessage);
@@ -325,9 +325,9 @@ public final class Responses {
     }
   }
 
-  private <T> Answer rendered(QueryResult<T> result, Function<T, JsonObject> render) {
+  private <T> Answer rendered(RoutingContext ctx, QueryResult<T> result, Function<T, JsonObject> render) {
     if (result instanceof QueryResult.Local<T> local) {
-      return new Answer(result, render.apply(local.value()).put("servedBy", nodeId).toBuffer());
+      return new Answer(result, Paging.apply(ctx, render.apply(local.value())).put("servedBy", nodeId).toBuffer());
     }
     return new Answer(result, null);
   }
@@ -387,7 +387,11 @@ public final class Responses {
     ApiError.send(ctx, 503, code, message);
   }
 
+  /** Writes {@code body}; a 200 of a list is the page the request asked for ({@link Paging}). */
   public static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (status == 200) {
+      body = Paging.apply(ctx, body);
+    }
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
   }
 

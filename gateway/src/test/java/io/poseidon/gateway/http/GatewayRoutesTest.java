@@ -1,6 +1,8 @@
 package io.poseidon.gateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -231,6 +233,75 @@ class GatewayRoutesTest {
     assertEquals(404, missing.status());
     assertEquals("instance_not_found", missing.code());
     assertEquals(1, list.json().getJsonArray("instances").size());
+  }
+
+  @Test
+  void shouldPageAListWithACursorThatWritesBetweenPagesDoNotDisturb() {
+    for (String id : List.of("i-01", "i-02", "i-03", "i-04", "i-05", "i-06", "i-07")) {
+      gateway.streams.put(DepthsTopology.INSTANCE_STORE, "payments/" + id, instance(id));
+    }
+    GatewayFixture.Reply first = gateway.get(INSTANCES + "?limit=3");
+    assertEquals(200, first.status(), first.body());
+    assertEquals(List.of("i-01", "i-02", "i-03"), ids(first));
+    String cursor = first.json().getString("nextCursor");
+    assertNotNull(cursor, first.body());
+
+    // writes between the pages: one before the cursor, one after it, a seen one and an unseen one removed
+    gateway.streams.put(DepthsTopology.INSTANCE_STORE, "payments/i-00", instance("i-00"));
+    gateway.streams.put(DepthsTopology.INSTANCE_STORE, "payments/i-035", instance("i-035"));
+    gateway.streams.remove(DepthsTopology.INSTANCE_STORE, "payments/i-02");
+    gateway.streams.remove(DepthsTopology.INSTANCE_STORE, "payments/i-06");
+    GatewayFixture.Reply second = gateway.get(INSTANCES + "?limit=3&cursor=" + cursor);
+    assertEquals(List.of("i-035", "i-04", "i-05"), ids(second), "after the cursor, nothing repeated or skipped");
+    GatewayFixture.Reply last = gateway.get(INSTANCES + "?limit=3&cursor=" + second.json().getString("nextCursor"));
+    assertEquals(List.of("i-07"), ids(last));
+    assertTrue(last.json().containsKey("nextCursor"));
+    assertNull(last.json().getString("nextCursor"), "the last page says so");
+    assertEquals(100, Paging.DEFAULT_LIMIT);
+    assertEquals(7, ids(gateway.get(INSTANCES)).size(), "without ?limit= a page of 100: all seven");
+
+    GatewayFixture.Reply tooMany = gateway.get(INSTANCES + "?limit=501");
+    assertEquals(400, tooMany.status(), tooMany.body());
+    assertTrue(tooMany.body().contains("limit"), tooMany.body());
+    GatewayFixture.Reply garbage = gateway.get(INSTANCES + "?cursor=not-a-cursor");
+    assertEquals(400, garbage.status(), garbage.body());
+    assertTrue(garbage.body().contains("\"field\":\"cursor\""), garbage.body());
+    GatewayFixture.Reply topics = gateway.get("/api/v1/topics?limit=1");
+    assertEquals(200, topics.status(), topics.body());
+    GatewayFixture.Reply foreign = gateway.get(INSTANCES + "?cursor=" + topics.json().getString("nextCursor"));
+    assertEquals(400, foreign.status(), "a cursor of another list: " + foreign.body());
+  }
+
+  @Test
+  void shouldListDeploymentsNewestFirstAndTheOnesInFlight() {
+    gateway.streams.put(HarborTopology.DEPLOYMENT_STORE, "checkout.d-1", Deployment.newBuilder(
+        deployment("checkout.d-1", DeploymentStatus.SUCCEEDED)).setRequestedAt(GatewayFixture.NOW.minusSeconds(60)).build());
+    gateway.streams.put(HarborTopology.DEPLOYMENT_STORE, "checkout.d-2", deployment("checkout.d-2", DeploymentStatus.RUNNING));
+    gateway.streams.put(HarborTopology.DEPLOYMENT_STORE, "checkout.d-3", Deployment.newBuilder(
+        deployment("checkout.d-3", DeploymentStatus.QUEUED)).setRequestedAt(GatewayFixture.NOW.plusSeconds(5)).build());
+
+    GatewayFixture.Reply all = gateway.get("/api/v1/deployments");
+    assertEquals(200, all.status(), all.body());
+    assertEquals(List.of("checkout.d-3", "checkout.d-2", "checkout.d-1"), deploymentIds(all));
+    assertEquals(List.of("checkout.d-3", "checkout.d-2"), deploymentIds(gateway.get("/api/v1/deployments?active=true")));
+    assertEquals(List.of("checkout.d-1"), deploymentIds(gateway.get("/api/v1/deployments?status=SUCCEEDED")));
+    assertEquals(List.of(), deploymentIds(gateway.get("/api/v1/deployments?service=payments")));
+    GatewayFixture.Reply page = gateway.get("/api/v1/deployments?limit=2");
+    assertEquals(List.of("checkout.d-3", "checkout.d-2"), deploymentIds(page));
+    assertEquals(List.of("checkout.d-1"), deploymentIds(gateway.get("/api/v1/deployments?limit=2&cursor="
+        + page.json().getString("nextCursor"))));
+    assertEquals(400, gateway.get("/api/v1/deployments?status=DONE").status());
+  }
+
+  private static List<String> deploymentIds(GatewayFixture.Reply reply) {
+    assertEquals(200, reply.status(), reply.body());
+    return reply.json().getJsonArray("deployments").stream()
+        .map(d -> ((io.vertx.core.json.JsonObject) d).getString("deploymentId")).toList();
+  }
+
+  private static List<String> ids(GatewayFixture.Reply reply) {
+    return reply.json().getJsonArray("instances").stream()
+        .map(i -> ((io.vertx.core.json.JsonObject) i).getString("instanceId")).toList();
   }
 
   @Test

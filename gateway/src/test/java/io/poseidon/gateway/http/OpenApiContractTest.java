@@ -41,6 +41,65 @@ class OpenApiContractTest {
     }
   }
 
+  /**
+   * GETs whose answer holds an array that is not a pageable list of entities: time series bounded by
+   * from/to/step, one entity's parts, ranked results with their own limit, a bounded "last N", and a
+   * workflow's timeline (one entity, at most current.timeline.max.entries, re-ordered causally as late
+   * causes arrive — no keyset cursor of it could be stable — so it is answered whole).
+   */
+  static final Set<String> NOT_LISTS = Set.of("queryMetrics", "getServiceHealth", "logCounts", "recentErrors",
+      "getDeployment", "tideStats", "rotationStatus", "search", "answer", "getWorkflowTimeline");
+
+  @Test
+  void shouldPageEveryListWithLimitAndCursor() {
+    JsonObject document = contract.document();
+    Map<String, Paging.Spec> lists = contract.lists();
+    List<String> unpaged = new ArrayList<>();
+    document.getJsonObject("paths").forEach(path -> {
+      JsonObject get = ((JsonObject) path.getValue()).getJsonObject("get");
+      if (get == null || NOT_LISTS.contains(get.getString("operationId"))) {
+        return;
+      }
+      JsonObject ok = get.getJsonObject("responses").getJsonObject("200");
+      JsonObject media = ok == null ? null : ok.getJsonObject("content", new JsonObject()).getJsonObject("application/json");
+      if (media != null && !arrays(document, media.getJsonObject("schema"), 0).isEmpty()) {
+        Paging.Spec spec = lists.get(get.getString("operationId"));
+        if (spec == null) {
+          unpaged.add(get.getString("operationId") + " " + arrays(document, media.getJsonObject("schema"), 0));
+        } else {
+          assertTrue(arrays(document, media.getJsonObject("schema"), 0).contains(spec.items()),
+              get.getString("operationId") + " pages " + spec.items() + ", an array of its answer");
+          List<String> params = get.getJsonArray("parameters").stream().map(String::valueOf).toList();
+          assertTrue(params.stream().anyMatch(p -> p.contains("parameters/Limit"))
+              && params.stream().anyMatch(p -> p.contains("parameters/Cursor")), get.getString("operationId") + ": " + params);
+        }
+      }
+    });
+    assertEquals(List.of(), unpaged, "lists without x-poseidon-list (cursor pagination), or add them to NOT_LISTS");
+    assertTrue(lists.size() >= 10, lists.keySet().toString());
+  }
+
+  /** The top-level array properties of {@code schema} ($ref and allOf followed). */
+  private static Set<String> arrays(JsonObject document, JsonObject schema, int depth) {
+    Set<String> out = new TreeSet<>();
+    if (schema == null || depth > 6) {
+      return out;
+    }
+    if (schema.containsKey("$ref")) {
+      String name = schema.getString("$ref").substring("#/components/schemas/".length());
+      return arrays(document, document.getJsonObject("components").getJsonObject("schemas").getJsonObject(name), depth + 1);
+    }
+    schema.getJsonArray("allOf", new io.vertx.core.json.JsonArray())
+        .forEach(part -> out.addAll(arrays(document, (JsonObject) part, depth + 1)));
+    schema.getJsonObject("properties", new JsonObject()).forEach(p -> {
+      Object type = ((JsonObject) p.getValue()).getValue("type");
+      if ("array".equals(type) || (type instanceof io.vertx.core.json.JsonArray a && a.contains("array"))) {
+        out.add(p.getKey());
+      }
+    });
+    return out;
+  }
+
   @Test
   void shouldRefuseAFragmentThatRedeclaresAPath() {
     IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -43,6 +43,25 @@ public final class HarborQueries {
     return retype(raw);
   }
 
+  /** Deployments this node's partitions hold, at most {@code max} (a gateway gathers every node's). */
+  public QueryResult<java.util.List<Deployment>> localDeployments(int max) {
+    QueryResult<java.util.List<org.apache.kafka.streams.KeyValue<String, Deployment>>> raw =
+        queries.localAll(HarborTopology.DEPLOYMENT_STORE, max);
+    if (raw instanceof QueryResult.Local<java.util.List<org.apache.kafka.streams.KeyValue<String, Deployment>>> local) {
+      return new QueryResult.Local<>(local.value().stream().map(kv -> kv.value).toList(), local.partition());
+    }
+    return retype(raw);
+  }
+
+  /** The nodes holding partitions of harbor's deployments, this one included. */
+  public java.util.List<org.apache.kafka.streams.state.HostInfo> deploymentHosts() {
+    return queries.hostsOf(HarborTopology.DEPLOYMENT_STORE);
+  }
+
+  public org.apache.kafka.streams.state.HostInfo self() {
+    return queries.self();
+  }
+
   /** Whether a deployment reached its terminal state (then a cancel has nothing left to stop). */
   public static boolean isFinished(Deployment deployment) {
     return SagaChanges.finishedAt(deployment) != null;

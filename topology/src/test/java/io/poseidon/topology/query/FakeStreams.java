@@ -42,6 +42,10 @@ public final class FakeStreams implements StreamsView {
     stores.computeIfAbsent(store, s -> new TreeMap<>()).put(key, value);
   }
 
+  public void remove(String store, String key) {
+    stores.computeIfAbsent(store, s -> new TreeMap<>()).remove(key);
+  }
+
   /** Every key now lives on this node. */
   public void local() {
     mode = Mode.LOCAL;
