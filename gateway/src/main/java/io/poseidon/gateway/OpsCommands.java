@@ -640,6 +640,12 @@ public final class OpsCommands {
       JsonObject doc = new JsonObject().put(noun + "Id", id).put("accepted", accepted.json())
           .put("status", timedOut ? "TIMED_OUT" : status).put("events", events);
       CliHttp.Answer current = http.get(path);
+      Instant until = Instant.now().plusSeconds(3); // the store may answer a moment after the final event
+      while (!timedOut && current.status() == 200 && !status.equals(current.json().getString("status"))
+          && Instant.now().isBefore(until)) {
+        Thread.sleep(100);
+        current = http.get(path);
+      }
       doc.put(noun, current.status() == 200 ? current.json() : null);
       command.out().println(doc.encodePrettily());
     } else if (timedOut) {
@@ -711,6 +717,7 @@ public final class OpsCommands {
       }
       if ("ROLLBACK".equals(action) && !"ROLLING_BACK".equals(status) && !finished) {
         status = "ROLLING_BACK";
+        header();
       }
       String again = attempt > 1 ? " (attempt " + attempt + ")" : "";
       String why = detail == null || detail.isBlank() ? "" : ": " + detail;
