@@ -295,6 +295,9 @@ public final class ReadYourWritesBenchmark {
         RegistrationBenchmark.awaitReady(node);
         nodeConfig = "depths, " + node.config().getString(PoseidonConfig.STREAMS_PROCESSING_GUARANTEE) + ", commit interval "
             + node.config().getLong(PoseidonConfig.STREAMS_COMMIT_INTERVAL_MS) + " ms";
+        // JFR's instrumentation in place (and the code recompiled) before anything is measured: starting a
+        // recording deoptimizes the hot code, and the recompilation burst alone swamped the first runs
+        jdk.jfr.Recording jfrWarmUp = JfrProfile.warmUp();
         OpenModelSchedule warm = new OpenModelSchedule(rate, Duration.ZERO, jvmWarmup);
         OpenModelSchedule schedule = new OpenModelSchedule(rate, warmup, measured);
         say("JVM warm-up: %d s per path at %d ops/s (not recorded)", jvmWarmup.toSeconds(), rate);
@@ -322,6 +325,7 @@ public final class ReadYourWritesBenchmark {
         }
         Files.createDirectories(out);
         profile = JfrProfile.stop(recording, out.resolve(started.toLocalDate() + "-ryw.jfr"));
+        jfrWarmUp.close();
       }
     } finally {
       LocalStack.deleteRecursively(work);

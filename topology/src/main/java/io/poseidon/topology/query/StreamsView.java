@@ -152,17 +152,17 @@ public interface StreamsView {
       public Reach reached(String store, int partition, String partitionKey, QueryScope.Bound bound) {
         org.apache.kafka.streams.query.PositionBound at = org.apache.kafka.streams.query.PositionBound.at(
             org.apache.kafka.streams.query.Position.fromMap(bound.offsets()));
-        // a real query of the key is what Streams checks a bound for (an unknown query type is refused
-        // before the bound is looked at): a key lookup for a key-value store, else a window fetch
-        Reach reach = probe(store, partition, at, org.apache.kafka.streams.query.KeyQuery.withKey(partitionKey));
-        if (reach == null) {
-          reach = probe(store, partition, at, org.apache.kafka.streams.query.WindowKeyQuery
-              .withKeyAndWindowStartRange(partitionKey, java.time.Instant.EPOCH, java.time.Instant.EPOCH));
-        }
-        return reach == null ? Reach.UNCHECKED : reach;
+        // A window fetch, whatever the store: Streams checks the bound before the query's handler looks at
+        // the store, and for a key-value store that handler refuses the type without touching the store
+        // (UNKNOWN_QUERY_TYPE, only reachable once the bound passed). A KeyQuery would read a key-value store
+        // under its Position lock, which deadlocks with the stream thread's put (store lock, then Position
+        // lock: KAFKA-19629, unfixed in 4.3.x and 4.4.0; ReadYourWritesBenchmark hung on it within seconds).
+        Reach reach = probe(store, partition, at, org.apache.kafka.streams.query.WindowKeyQuery
+            .withKeyAndWindowStartRange(partitionKey, java.time.Instant.EPOCH, java.time.Instant.EPOCH));
+        return reach;
       }
 
-      /** The bound's answer for one query type, null when the store does not take that type. */
+      /** The bound's answer for one query type. */
       private <R> Reach probe(String store, int partition, org.apache.kafka.streams.query.PositionBound at,
           org.apache.kafka.streams.query.Query<R> query) {
         org.apache.kafka.streams.query.StateQueryResult<R> result = streams.query(
@@ -176,7 +176,7 @@ public interface StreamsView {
           return Reach.REACHED;
         }
         return switch (part.getFailureReason()) {
-          case UNKNOWN_QUERY_TYPE -> null;
+          case UNKNOWN_QUERY_TYPE -> Reach.REACHED; // a key-value store, past the bound (see reached)
           case NOT_UP_TO_BOUND -> Reach.BEHIND;
           case NOT_ACTIVE, NOT_PRESENT, DOES_NOT_EXIST -> Reach.NOT_HERE;
           default -> throw new org.apache.kafka.streams.errors.InvalidStateStoreException(
