@@ -34,8 +34,18 @@ import picocli.CommandLine.Parameters;
  * stdin) to a running node's gateway, showing progress on long input (records/s, rejected) and a
  * summary at the end. A 503 (Kafka or the gateway busy) is retried after its Retry-After.
  *
- * <p>Exit codes: 0 everything accepted, 1 some records rejected or not written, 2 usage, 3 the
- * gateway cannot be reached.
+ * <p>Exit codes, the same for every client command of {@code poseidon} (publish, ingest, search, ask,
+ * status, tail, deploy, query, commit; docs/cli.md has the table):
+ * <ul>
+ *   <li>0 done: everything accepted; a deployment or workflow that succeeded
+ *   <li>{@link #EXIT_REJECTED} 1 refused or failed: records rejected, a 4xx (403, 404, 409 ...), a
+ *       deployment FAILED / ROLLED_BACK / CANCELLED, a workflow FAILED, nothing found
+ *   <li>{@link #EXIT_USAGE} 2 usage: bad options or arguments, a 400 on them, a command of {@code ask}
+ *       not confirmed
+ *   <li>{@link #EXIT_UNREACHABLE} 3 the gateway cannot be reached or cannot answer (5xx)
+ *   <li>{@link #EXIT_TIMEOUT} 4 not reached in time: {@code --wait} past {@code --timeout}, a
+ *       read-your-writes position not reached (504)
+ * </ul>
  */
 @Command(name = "poseidon", mixinStandardHelpOptions = true, subcommands = {
     ClientCommands.Publish.class, ClientCommands.Ingest.class})
@@ -44,6 +54,7 @@ public final class ClientCommands {
   static final int EXIT_REJECTED = 1;
   static final int EXIT_USAGE = 2;
   static final int EXIT_UNREACHABLE = 3;
+  static final int EXIT_TIMEOUT = 4;
   private static final int MAX_RETRIES = 8;
   private static final int SHOWN_REJECTIONS = 10;
 

@@ -23,13 +23,16 @@ import org.apache.kafka.common.config.ConfigException;
  * poseidon node [--http-port N] [--services a,b] [--config FILE]
  * poseidon publish TOPIC [--file F.ndjson] [--key K | --key-field PATH] [--url URL]
  * poseidon ingest [--file F.ndjson] [--batch N] [--url URL]
+ * poseidon status | tail TOPIC | deploy SERVICE VERSION --env E | query KIND ID | commit SERVICE SHA
  * </pre>
  *
  * {@code node} starts a node against the Kafka and registry of its configuration: what production runs,
  * on the node's classpath only. {@code dev} ({@link DevCommand}) first starts the local stack — a KRaft
  * broker in this JVM and an Apicurio Registry child process — which needs the dev classpath
  * ({@code ./poseidon dev} adds it). Both stop cleanly on Ctrl-C / SIGTERM. {@code publish} and
- * {@code ingest} ({@link ClientCommands}) are clients of a running node.
+ * {@code ingest} ({@link ClientCommands}), {@code search} and {@code ask} ({@link SearchCommands}),
+ * {@code status}, {@code tail}, {@code deploy}, {@code query} and {@code commit} ({@link OpsCommands}) are
+ * clients of a running node (docs/cli.md).
  */
 public final class PoseidonCli {
 
@@ -67,6 +70,9 @@ public final class PoseidonCli {
     if (args.length > 0 && List.of("publish", "ingest").contains(args[0])) {
       System.exit(ClientCommands.run(args, System.out, System.err));
     }
+    if (args.length > 0 && OpsCommands.NAMES.contains(args[0])) {
+      System.exit(OpsCommands.run(args, System.out, System.err));
+    }
     if (args.length > 0 && List.of("search", "ask").contains(args[0])) {
       System.exit(SearchCommands.run(args, System.out, System.err));
     }
@@ -74,8 +80,8 @@ public final class PoseidonCli {
       System.exit(adminKey(List.of(args).subList(1, args.length), System.out, System.err));
     }
     if (args.length == 0 || !List.of("dev", "node").contains(args[0])) {
-      System.err.println("usage: poseidon dev|node|publish|ingest|search|ask|admin-key [options]   (see README.md; "
-          + "<command> --help)");
+      System.err.println("usage: poseidon dev|node|publish|ingest|search|ask|status|tail|deploy|query|commit|admin-key "
+          + "[options]   (see README.md and docs/cli.md; <command> --help)");
       System.exit(2);
     }
     if (args[0].equals("dev")) {

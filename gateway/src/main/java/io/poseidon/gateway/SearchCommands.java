@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -56,8 +57,11 @@ public final class SearchCommands {
     @Option(names = "--url", description = "The gateway (default: $POSEIDON_URL or http://localhost:8080).")
     String url;
 
-    @Option(names = "--json", description = "Print the gateway's JSON answer as it is.")
+    @Option(names = "--json", description = "Print the gateway's JSON answer as it is (as --output json).")
     boolean json;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json.")
+    String output;
 
     @Option(names = "--api-key", description = "API key to send as X-API-Key (default: $POSEIDON_API_KEY, else "
         + ".poseidon/admin-key of a local stack).")
@@ -69,6 +73,10 @@ public final class SearchCommands {
     String base() {
       String u = url != null ? url : System.getenv().getOrDefault("POSEIDON_URL", "http://localhost:8080");
       return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+
+    boolean json() {
+      return json || "json".equals(output);
     }
 
     String query() {
@@ -131,7 +139,7 @@ public final class SearchCommands {
       if (answer == null) {
         return exit;
       }
-      if (json) {
+      if (json()) {
         out().println(answer.encodePrettily());
         return 0;
       }
@@ -158,16 +166,38 @@ public final class SearchCommands {
   }
 
   @Command(name = "ask", mixinStandardHelpOptions = true,
-      description = "Ask a question (GET /api/v1/answer): the sentences of the documents that answer it best, "
-          + "each with its citation. Nothing is generated.")
+      description = "Ask in plain words. A request such as \"deploy payments 1.4.2 to staging\" is matched to the "
+          + "command it means (embedding similarity over the CLI's commands), printed, and run once you confirm "
+          + "(--yes: without asking; not a terminal and no --yes: printed only, exit 2). A question goes to oracle "
+          + "(GET /api/v1/answer): the sentences of the documents that answer it best, each with its citation. "
+          + "Nothing is generated.")
   static final class AskCommand extends Query {
+    @Option(names = {"-y", "--yes"}, description = "Run the command a request resolves to without asking.")
+    boolean yes;
+
+    @Option(names = "--question", description = "A question for oracle, never a command.")
+    boolean question;
+
+    /** Where the confirmation is read (tests); null: the terminal. */
+    static volatile java.io.BufferedReader answers;
+
     @Override
     public Integer call() throws Exception {
+      if (!List.of("text", "json").contains(output)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--output must be text or json, got " + output);
+      }
+      if (!question && service == null && kind == null) {
+        java.util.Optional<CommandMatcher.Match> match =
+            new CommandMatcher(io.poseidon.processors.oracle.Embedder.shared()).match(query());
+        if (match.isPresent()) {
+          return request(this, match.get());
+        }
+      }
       JsonObject answer = get("/api/v1/answer?q=" + enc(query()) + filters());
       if (answer == null) {
         return exit;
       }
-      if (json) {
+      if (json()) {
         out().println(answer.encodePrettily());
         return 0;
       }
@@ -194,6 +224,63 @@ public final class SearchCommands {
       }
       return 0;
     }
+  }
+
+  /**
+   * A sentence that names a command: printed, then run once confirmed. The exit code: the command's, or 2
+   * when it misses an argument or was not confirmed.
+   */
+  private static int request(AskCommand ask, CommandMatcher.Match match) throws java.io.IOException {
+    PrintWriter out = ask.out();
+    PrintWriter err = ask.spec.commandLine().getErr();
+    String similarity = String.format(Locale.ROOT, "%.2f", match.score());
+    if (!match.complete()) {
+      err.println("poseidon: this reads as a request for `poseidon " + match.intent() + "` (similarity " + similarity
+          + ") but the sentence names no " + String.join(", no ", match.missing()) + "; say it (e.g. \"deploy payments "
+          + "1.4.2 to staging\"), or add --question to ask oracle");
+      return EXIT_USAGE;
+    }
+    List<String> args = new java.util.ArrayList<>(match.args());
+    if (ask.url != null) {
+      args.addAll(List.of("--url", ask.url));
+    }
+    if (ask.apiKey != null) {
+      args.addAll(List.of("--api-key", ask.apiKey));
+    }
+    if (ask.json()) {
+      args.addAll(List.of("--output", "json"));
+    }
+    String line = match.commandLine();
+    JsonObject resolved = new JsonObject().put("request", ask.query()).put("command", line)
+        .put("args", new JsonArray(new java.util.ArrayList<>(match.args()))).put("intent", match.intent())
+        .put("similarity", Math.round(match.score() * 1000) / 1000.0);
+    (ask.json() ? err : out).println("→ " + line + "   (similarity " + similarity + " with \"" + match.phrase() + "\")");
+    boolean run = ask.yes;
+    if (!run) {
+      java.io.BufferedReader in = AskCommand.answers;
+      if (in == null && System.console() != null) {
+        in = new java.io.BufferedReader(System.console().reader());
+      }
+      if (in == null) {
+        if (ask.json()) {
+          out.println(resolved.put("ran", false).encodePrettily());
+        }
+        err.println("poseidon: not run: confirm on a terminal, or add --yes to run it");
+        return EXIT_USAGE;
+      }
+      err.print("run it? [y/N] ");
+      err.flush();
+      String answer = in.readLine();
+      run = answer != null && List.of("y", "yes").contains(answer.strip().toLowerCase(Locale.ROOT));
+      if (!run) {
+        if (ask.json()) {
+          out.println(resolved.put("ran", false).encodePrettily());
+        }
+        err.println("poseidon: not run");
+        return EXIT_USAGE;
+      }
+    }
+    return OpsCommands.run(args.toArray(String[]::new), out, err);
   }
 
   /** A snippet for the terminal: marks as «», HTML entities back to text, one line. */

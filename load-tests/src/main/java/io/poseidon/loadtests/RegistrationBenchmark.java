@@ -164,7 +164,7 @@ public final class RegistrationBenchmark {
    * One request, waited for, before the clock starts: the producer fetches metadata and registers the
    * schema, the HTTP client opens its first connection. Setup, not load.
    */
-  private static void prime(LoadTarget target) throws Exception {
+  static void prime(LoadTarget target) throws Exception {
     Outcome outcome = target.fire(new LoadTarget.Request(0, System.nanoTime(), false))
         .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     if (!outcome.ok()) {
@@ -282,7 +282,7 @@ public final class RegistrationBenchmark {
         l.maxSenderLagMicros() / 1000.0, phase.cpu().jvmCores(), phase.cpu().registryCores(), phase.cpu().otherCores());
   }
 
-  private static Node startNode(LocalStack stack, Path stateDir) throws Exception {
+  static Node startNode(LocalStack stack, Path stateDir) throws Exception {
     Files.createDirectories(stateDir);
     return Node.start(ConfigSource.of(Map.of(
         PoseidonConfig.HTTP_AUTH_MODE, "none", // the gateway path itself; AuthBenchmark measures access control
@@ -293,7 +293,7 @@ public final class RegistrationBenchmark {
         PoseidonConfig.STREAMS_STATE_DIR, stateDir.toString())));
   }
 
-  private static void awaitReady(Node node) throws InterruptedException {
+  static void awaitReady(Node node) throws InterruptedException {
     long deadline = System.nanoTime() + NODE_READY_TIMEOUT.toNanos();
     while (!node.isReady()) {
       if (System.nanoTime() > deadline) {

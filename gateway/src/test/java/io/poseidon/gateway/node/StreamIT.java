@@ -285,6 +285,53 @@ class StreamIT {
   }
 
   @Test
+  void shouldPageDeploymentsWithoutRepeatsOrGapsWhileNewOnesArrive(TestStack stack) {
+    String service = stack.uniqueName("pages");
+    List<String> started = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      started.add(startDeployment(service));
+    }
+    String list = "/api/v1/deployments?limit=2&service=" + service;
+    until("six deployments listed", Duration.ofSeconds(30), () ->
+        new JsonObject(get(node, "/api/v1/deployments?service=" + service).body()).getJsonArray("deployments").size() == 6);
+    List<String> expected = new JsonObject(get(node, "/api/v1/deployments?service=" + service).body())
+        .getJsonArray("deployments").stream().map(d -> ((JsonObject) d).getString("deploymentId")).toList();
+    assertEquals(new java.util.TreeSet<>(started), new java.util.TreeSet<>(expected));
+    List<java.time.Instant> times = new JsonObject(get(node, "/api/v1/deployments?service=" + service).body())
+        .getJsonArray("deployments").stream().map(d -> java.time.Instant.parse(((JsonObject) d).getString("requestedAt")))
+        .toList();
+    for (int i = 1; i < times.size(); i++) {
+      assertFalse(times.get(i).isAfter(times.get(i - 1)), "newest first: " + times);
+    }
+    List<String> seen = new ArrayList<>();
+    HttpResponse<String> page = get(node, list);
+    for (int n = 0; n < 10; n++) {
+      assertEquals(200, page.statusCode(), page.body());
+      JsonObject body = new JsonObject(page.body());
+      body.getJsonArray("deployments").forEach(d -> seen.add(((JsonObject) d).getString("deploymentId")));
+      String cursor = body.getString("nextCursor");
+      if (cursor == null) {
+        break;
+      }
+      // a write between every two pages: newer than everything listed, so it sorts before the cursor
+      String newer = startDeployment(service);
+      until(newer + " listed", Duration.ofSeconds(30), () -> get(node, "/api/v1/deployments?service=" + service
+          + "&limit=500").body().contains(newer));
+      page = get(node, list + "&cursor=" + cursor);
+    }
+    assertEquals(expected, seen, "each of the six exactly once, in order, whatever was written meanwhile");
+    assertEquals(8, new JsonObject(get(node, "/api/v1/deployments?service=" + service).body())
+        .getJsonArray("deployments").size(), "the two written between the three pages are on a fresh first page");
+  }
+
+  private String startDeployment(String service) {
+    HttpResponse<String> accepted = post(node, "/api/v1/deployments", "{\"service\":\"" + service
+        + "\",\"version\":\"1.0.0\",\"environments\":[\"dev\"],\"strategy\":\"rolling\"}");
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    return new JsonObject(accepted.body()).getString("deploymentId");
+  }
+
+  @Test
   void shouldRefuseWhatItCannotStream() {
     HttpResponse<String> noAccept = get(node, "/api/v1/stream?topics=" + TOPIC);
     assertEquals(406, noAccept.statusCode(), noAccept.body());
