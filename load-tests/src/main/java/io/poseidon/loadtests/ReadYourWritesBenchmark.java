@@ -324,7 +324,7 @@ public final class ReadYourWritesBenchmark {
               registryPid, warmup));
         }
         Files.createDirectories(out);
-        profile = JfrProfile.stop(recording, out.resolve(started.toLocalDate() + "-ryw.jfr"));
+        profile = JfrProfile.stop(recording, out.resolve(started.toLocalDate() + "-ryw-" + rate + ".jfr"));
         jfrWarmUp.close();
       }
     } finally {
@@ -332,7 +332,7 @@ public final class ReadYourWritesBenchmark {
     }
     String report = report(started, machine, rate, warmup, measured, idle, nodeConfig, phases, profile);
     Files.createDirectories(out);
-    Path file = out.resolve(started.toLocalDate() + "-ryw.md");
+    Path file = out.resolve(started.toLocalDate() + "-ryw-" + rate + ".md");
     Files.writeString(file, report);
     System.out.println(report);
     say("report written to %s", file.toAbsolutePath());

@@ -33,6 +33,7 @@ public final class DepthsRoutes implements ServiceRoutes {
   public void bind(Operations operations) {
     operations.on("registerInstance", this::register);
     operations.on("listInstances", this::list);
+    operations.on("listAllInstances", this::listAll);
     operations.on("getInstance", this::get);
     operations.on("heartbeatInstance", this::heartbeat);
     operations.on("deregisterInstance", this::deregister);
@@ -91,6 +92,25 @@ public final class DepthsRoutes implements ServiceRoutes {
       instances.forEach(i -> list.add(AvroJson.toJson(i)));
       return new JsonObject().put("service", service).put("instances", list);
     });
+  }
+
+  /** Every service's live instances, from every node (each holds its partitions' services). */
+  private void listAll(RoutingContext ctx) {
+    List<org.apache.kafka.streams.state.HostInfo> others = Responses.otherNodes(ctx,
+        () -> context.queries().get().hosts(), () -> context.queries().get().self());
+    if (others == null) {
+      return;
+    }
+    context.responses().gather(ctx, () -> context.queries().get().localInstances(10 * DepthsQueries.MAX_INSTANCES),
+        instances -> {
+          JsonArray list = new JsonArray();
+          instances.forEach(i -> list.add(AvroJson.toJson(i)));
+          return new JsonObject().put("instances", list);
+        }, others, "/api/v1/instances?scope=local", parts -> {
+          JsonArray all = new JsonArray();
+          parts.forEach(p -> p.getJsonArray("instances", new JsonArray()).forEach(all::add));
+          return new JsonObject().put("instances", all);
+        });
   }
 
   private void get(RoutingContext ctx) {

@@ -110,7 +110,7 @@ public final class Responses {
 
   /**
    * Runs {@code work} on the query pool inside the request's {@link QueryScope} (its read-your-writes
-   * bound, {@link ReadBound}); while the store is behind that bound, again every 10 ms until the
+   * bound, {@link ReadBound}); while the store is behind that bound, again after 1, 2, 4, 8, then every 10 ms until the
    * request's timeout, then 504 with Retry-After. {@code done} gets the answer (null: not found).
    */
   private void bounded(RoutingContext ctx, Callable<Answer> work, Handler<Answer> done) {
@@ -120,7 +120,7 @@ public final class Responses {
       ApiError.send(ctx, 400, "validation_failed", "the read-your-writes position is not valid", errors);
       return;
     }
-    attempt(ctx, bound, QueryForwarder.isStandbyRead(ctx), work, done);
+    attempt(ctx, bound, QueryForwarder.isStandbyRead(ctx), work, done, 0);
   }
 
   /**
@@ -128,12 +128,12 @@ public final class Responses {
    * not, or another node asked this one as a standby).
    */
   private void attempt(RoutingContext ctx, ReadBound bound, boolean standby, Callable<Answer> work,
-      Handler<Answer> done) {
+      Handler<Answer> done, int tries) {
     queries.submit(() -> {
       try (QueryScope scope = QueryScope.open(bound == null ? null : bound.bound(), standby)) {
         Answer answer = work.call();
         return answer == null ? null : answer.freshness(scope.replica(), scope.lag())
-            .retry(standby ? null : () -> attempt(ctx, bound, true, work, done), standby);
+            .retry(standby ? null : () -> attempt(ctx, bound, true, work, done, 0), standby);
       }
     }).onSuccess(answer -> {
       if (answer != null && answer.result() instanceof QueryResult.Behind<?> behind) {
@@ -143,7 +143,9 @@ public final class Responses {
               + " ms (?timeout=); the command may still be waiting to be processed, or was refused (see its "
               + "service's dead-letter topic)");
         } else {
-          ctx.vertx().setTimer(10, t -> attempt(ctx, bound, standby, work, done));
+          // soon at first (a fresh write is usually processed within milliseconds), then every 10 ms
+          ctx.vertx().setTimer(Math.min(10, 1L << Math.min(tries, 4)), t -> attempt(ctx, bound, standby, work, done,
+              tries + 1));
         }
         return;
       }

@@ -293,6 +293,22 @@ class GatewayRoutesTest {
     assertEquals(400, gateway.get("/api/v1/deployments?status=DONE").status());
   }
 
+  @Test
+  void shouldListEveryServicesInstancesByServiceThenId() {
+    gateway.streams.put(DepthsTopology.INSTANCE_STORE, "payments/i-2", instance("i-2"));
+    gateway.streams.put(DepthsTopology.INSTANCE_STORE, "payments/i-1", instance("i-1"));
+    gateway.streams.put(DepthsTopology.INSTANCE_STORE, "checkout/i-9", ServiceInstance.newBuilder(instance("i-9"))
+        .setService("checkout").build());
+    GatewayFixture.Reply all = gateway.get("/api/v1/instances?limit=2");
+    assertEquals(200, all.status(), all.body());
+    assertEquals(List.of("checkout/i-9", "payments/i-1"), all.json().getJsonArray("instances").stream()
+        .map(i -> ((io.vertx.core.json.JsonObject) i).getString("service") + "/"
+            + ((io.vertx.core.json.JsonObject) i).getString("instanceId")).toList());
+    GatewayFixture.Reply next = gateway.get("/api/v1/instances?limit=2&cursor=" + all.json().getString("nextCursor"));
+    assertEquals(List.of("i-2"), ids(next));
+    assertNull(next.json().getString("nextCursor"));
+  }
+
   private static List<String> deploymentIds(GatewayFixture.Reply reply) {
     assertEquals(200, reply.status(), reply.body());
     return reply.json().getJsonArray("deployments").stream()

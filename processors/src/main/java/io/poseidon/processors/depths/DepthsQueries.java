@@ -40,6 +40,26 @@ public final class DepthsQueries {
     return retype(raw);
   }
 
+  /** Live instances of every service on this node's partitions, at most {@code max} (a gateway gathers the nodes). */
+  public QueryResult<List<ServiceInstance>> localInstances(int max) {
+    QueryResult<List<KeyValue<String, ServiceInstance>>> raw = queries.localAll(DepthsTopology.INSTANCE_STORE, max);
+    if (raw instanceof QueryResult.Local<List<KeyValue<String, ServiceInstance>>> local) {
+      long now = clock.millis();
+      return new QueryResult.Local<>(local.value().stream().map(kv -> kv.value)
+          .filter(i -> i.getExpiresAt().toEpochMilli() > now).toList(), local.partition());
+    }
+    return retype(raw);
+  }
+
+  /** The nodes holding partitions of the instance store, this one included. */
+  public List<org.apache.kafka.streams.state.HostInfo> hosts() {
+    return queries.hostsOf(DepthsTopology.INSTANCE_STORE);
+  }
+
+  public org.apache.kafka.streams.state.HostInfo self() {
+    return queries.self();
+  }
+
   /** One instance, if live. */
   public QueryResult<Optional<ServiceInstance>> instance(String service, String instanceId) {
     QueryResult<Optional<ServiceInstance>> raw =
