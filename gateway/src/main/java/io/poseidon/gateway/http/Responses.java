@@ -120,20 +120,26 @@ public final class Responses {
       ApiError.send(ctx, 400, "validation_failed", "the read-your-writes position is not valid", errors);
       return;
     }
-    attempt(ctx, bound, QueryForwarder.isStandbyRead(ctx), work, done, 0);
+    attempt(ctx, bound, QueryForwarder.isStandbyRead(ctx), work, done, 0, System.nanoTime() + UNAVAILABLE_WAIT_NANOS);
   }
 
   /**
    * One try of {@code work}; {@code standby}: a standby replica here may answer (the active's node did
    * not, or another node asked this one as a standby).
    */
+  /**
+   * How long a query waits for a store that is not queryable on its node right now (Streams moving the
+   * partition: a rebalance, a standby becoming active) before it answers 503 not_ready.
+   */
+  static final long UNAVAILABLE_WAIT_NANOS = java.time.Duration.ofSeconds(2).toNanos();
+
   private void attempt(RoutingContext ctx, ReadBound bound, boolean standby, Callable<Answer> work,
-      Handler<Answer> done, int tries) {
+      Handler<Answer> done, int tries, long unavailableUntil) {
     queries.submit(() -> {
       try (QueryScope scope = QueryScope.open(bound == null ? null : bound.bound(), standby)) {
         Answer answer = work.call();
         return answer == null ? null : answer.freshness(scope.replica(), scope.lag())
-            .retry(standby ? null : () -> attempt(ctx, bound, true, work, done, 0), standby);
+            .retry(standby ? null : () -> attempt(ctx, bound, true, work, done, 0, unavailableUntil), standby);
       }
     }).onSuccess(answer -> {
       if (answer != null && answer.result() instanceof QueryResult.Behind<?> behind) {
@@ -145,8 +151,16 @@ public final class Responses {
         } else {
           // soon at first (a fresh write is usually processed within milliseconds), then every 10 ms
           ctx.vertx().setTimer(Math.min(10, 1L << Math.min(tries, 4)), t -> attempt(ctx, bound, standby, work, done,
-              tries + 1));
+              tries + 1, unavailableUntil));
         }
+        return;
+      }
+      if (answer != null && answer.result() instanceof QueryResult.Unavailable<?>
+          && System.nanoTime() - unavailableUntil < 0 && (bound == null || !bound.expired())) {
+        // the store is between owners for a moment (a rebalance moving it here, a standby turning active):
+        // ask again shortly rather than answer 503 for a transition that ends within a second or so
+        ctx.vertx().setTimer(Math.min(50, 5L << Math.min(tries, 4)), t -> attempt(ctx, bound, standby, work, done,
+            tries + 1, unavailableUntil));
         return;
       }
       done.handle(answer);

@@ -219,9 +219,9 @@ public final class StoreQueries {
       }
       return new QueryResult.Local<>(value, meta.partition());
     } catch (InvalidStateStoreException e) {
-      if (scope != null && scope.bound() == null) {
-        // taking the partition over (a standby becoming active, a rebalance): the copy it has may answer,
-        // marked standby since it may be behind
+      if (scope != null && scope.bound() == null && streams.warmCopy(store, meta.partition())) {
+        // taking the partition over from a standby here (a standby becoming active): the copy it kept
+        // warm may answer, marked standby since it may be behind; a task restoring from nothing may not
         QueryResult<T> stale = onStandby(store, meta.partition(), scope, query);
         if (stale instanceof QueryResult.Local<T>) {
           return stale;

@@ -75,12 +75,49 @@ public interface StreamsView {
     return null;
   }
 
+  /**
+   * Whether this node's copy of the partition was a standby replica lately (within a minute): a copy
+   * that was kept warm may answer while its task turns active; a task restoring from nothing may not
+   * (it would answer 404 for what it has not restored yet).
+   */
+  default boolean warmCopy(String store, int partition) {
+    return true;
+  }
+
   static StreamsView of(KafkaStreams streams) {
     StringSerializer keys = new StringSerializer();
     return new StreamsView() {
       /** Changelog lags of this node's replicas, read at most once a second (each read asks the broker). */
       private volatile java.util.Map<String, java.util.Map<Integer, org.apache.kafka.streams.LagInfo>> lags;
       private volatile long lagsAt;
+      /** Partitions of the standby tasks this node had, and when they were last seen as such. */
+      private final java.util.Map<Integer, Long> standbySeen = new java.util.concurrent.ConcurrentHashMap<>();
+      private volatile long standbysAt;
+
+      @Override
+      public boolean warmCopy(String store, int partition) {
+        refreshStandbys();
+        Long seen = standbySeen.get(partition);
+        return seen != null && System.nanoTime() - seen < 60_000_000_000L;
+      }
+
+      /** At most every 200 ms: which partitions this node holds standby tasks of (any sub-topology). */
+      private void refreshStandbys() {
+        long now = System.nanoTime();
+        if (now - standbysAt < 200_000_000L) {
+          return;
+        }
+        standbysAt = now;
+        try {
+          for (org.apache.kafka.streams.ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (org.apache.kafka.streams.TaskMetadata task : thread.standbyTasks()) {
+              standbySeen.put(task.taskId().partition(), now);
+            }
+          }
+        } catch (RuntimeException e) {
+          // not running: nothing learned
+        }
+      }
 
       /** A standby read may return a stale (standby) store; every other read only an active one. */
       private <S> StoreQueryParameters<S> local(StoreQueryParameters<S> params) {
@@ -104,6 +141,7 @@ public interface StreamsView {
 
       @Override
       public KeyQueryMetadata metadataForKey(String store, String partitionKey) {
+        refreshStandbys(); // known before a crash turns a standby active (then it is too late to look)
         return streams.queryMetadataForKey(store, partitionKey, keys);
       }
 
