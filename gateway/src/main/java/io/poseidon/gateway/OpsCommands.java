@@ -158,6 +158,15 @@ public final class OpsCommands {
       CliHttp.Answer active = http.get("/api/v1/deployments?active=true&limit=" + PAGE);
       if (active.status() == 200) {
         deployments = new JsonArray(pages(http, "/api/v1/deployments?active=true&limit=" + PAGE, active, "deployments"));
+        if (!services.isEmpty()) { // --service: only theirs
+          JsonArray theirs = new JsonArray();
+          deployments.forEach(d -> {
+            if (services.contains(((JsonObject) d).getString("service"))) {
+              theirs.add(d);
+            }
+          });
+          deployments = theirs;
+        }
       } else if (active.status() == 404 || active.status() == 405) {
         notes.add("deployments in flight: not offered by this node (GET /api/v1/deployments?active=true answered "
             + active.status() + ": " + active.json().getString("message", "older node or harbor not running") + ")");
