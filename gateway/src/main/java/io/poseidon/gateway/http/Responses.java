@@ -256,6 +256,7 @@ public final class Responses {
           ctx.fail(e); // a 500 with the request id, not a request left without an answer
           return;
         }
+        ctx.response().putHeader(QueryForwarder.SERVED_BY, nodeId); // the node that gathered the parts
         json(ctx, 200, combined.put("nodes", answered.size()).put("unreachable", unreachable).put("servedBy", nodeId));
       });
     }).onFailure(err -> failed(ctx, err));

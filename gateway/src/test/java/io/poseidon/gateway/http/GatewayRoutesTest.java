@@ -282,6 +282,7 @@ class GatewayRoutesTest {
 
     GatewayFixture.Reply all = gateway.get("/api/v1/deployments");
     assertEquals(200, all.status(), all.body());
+    assertEquals("node-a", all.header(QueryForwarder.SERVED_BY), "a gathered list names the node that gathered it");
     assertEquals(List.of("checkout.d-3", "checkout.d-2", "checkout.d-1"), deploymentIds(all));
     assertEquals(List.of("checkout.d-3", "checkout.d-2"), deploymentIds(gateway.get("/api/v1/deployments?active=true")));
     assertEquals(List.of("checkout.d-1"), deploymentIds(gateway.get("/api/v1/deployments?status=SUCCEEDED")));
