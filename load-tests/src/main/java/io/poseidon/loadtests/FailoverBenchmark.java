@@ -3,7 +3,6 @@ package io.poseidon.loadtests;
 import io.poseidon.deploy.local.LocalStack;
 import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
-import io.poseidon.gateway.PoseidonCli;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -13,7 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -141,11 +139,14 @@ public final class FailoverBenchmark {
       int services, int instances) throws Exception {
     say("scenario %s: %s", scenario.name(), scenario.what());
     String prefix = "bench-failover-" + scenario.name() + "-" + System.currentTimeMillis() + "-";
-    NodeProcess a = NodeProcess.start("a", dir.resolve("a"), stack, prefix, scenario);
-    NodeProcess b = NodeProcess.start("b", dir.resolve("b"), stack, prefix, scenario);
+    Map<String, String> env = Map.of("POSEIDON_STREAMS_APPLICATION_ID_PREFIX", prefix,
+        "POSEIDON_STREAMS_NUM_STANDBY_REPLICAS", Integer.toString(scenario.standbys()),
+        "POSEIDON_NODE_PEER_CHECK_FAILURES", Integer.toString(scenario.peerCheckFailures()));
+    NodeProcess a = NodeProcess.start("a", dir.resolve("a"), stack, env);
+    NodeProcess b = NodeProcess.start("b", dir.resolve("b"), stack, env);
     try {
-      a.awaitReady();
-      b.awaitReady();
+      a.awaitReady(HTTP);
+      b.awaitReady(HTTP);
       List<String> keys = new ArrayList<>();
       for (int s = 0; s < services; s++) {
         for (int i = 0; i < instances; i++) {
@@ -239,85 +240,6 @@ public final class FailoverBenchmark {
     public void close() {
       GatewayTarget.await(http.close());
       GatewayTarget.await(vertx.close());
-    }
-  }
-
-  /** A node in a process of its own ({@code poseidon node}), so that it can be killed for real. */
-  static final class NodeProcess implements AutoCloseable {
-    final int port;
-    private final Process process;
-    private final Path log;
-
-    private NodeProcess(int port, Process process, Path log) {
-      this.port = port;
-      this.process = process;
-      this.log = log;
-    }
-
-    static NodeProcess start(String id, Path dir, LocalStack stack, String appPrefix, Scenario scenario) throws IOException {
-      Files.createDirectories(dir);
-      int port;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        port = socket.getLocalPort();
-      }
-      Path log = dir.resolve("node.log");
-      ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx384m", "-cp", System.getProperty("java.class.path"), PoseidonCli.class.getName(), "node")
-          .redirectErrorStream(true).redirectOutput(log.toFile());
-      Map<String, String> env = builder.environment();
-      env.put("POSEIDON_KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers());
-      env.put("POSEIDON_REGISTRY_URL", stack.registryUrl());
-      env.put("POSEIDON_HTTP_PORT", Integer.toString(port));
-      env.put("POSEIDON_HTTP_HOST", "127.0.0.1");
-      env.put("POSEIDON_NODE_ID", id);
-      env.put("POSEIDON_NODE_SERVICES", "depths");
-      env.put("POSEIDON_HTTP_AUTH_MODE", "none");
-      env.put("POSEIDON_STREAMS_STATE_DIR", dir.resolve("state").toString());
-      env.put("POSEIDON_STREAMS_APPLICATION_ID_PREFIX", appPrefix);
-      env.put("POSEIDON_STREAMS_NUM_STANDBY_REPLICAS", Integer.toString(scenario.standbys()));
-      env.put("POSEIDON_NODE_PEER_CHECK_FAILURES", Integer.toString(scenario.peerCheckFailures()));
-      return new NodeProcess(port, builder.start(), log);
-    }
-
-    void awaitReady() throws Exception {
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (HTTP.get(port, "/ready") != 200) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("node exited " + process.exitValue() + ": " + logTail(30));
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("node not ready within 120 s: " + logTail(30));
-        }
-        Thread.sleep(200);
-      }
-    }
-
-    long pid() {
-      return process.pid();
-    }
-
-    /** SIGKILL: the JVM gets no chance to close Streams or leave the consumer groups. */
-    void kill() {
-      process.destroyForcibly();
-    }
-
-    String logTail(int lines) {
-      try {
-        List<String> all = Files.readAllLines(log);
-        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-      } catch (IOException e) {
-        return "(no log: " + e + ")";
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy(); // SIGTERM: a clean stop
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
-      }
     }
   }
 
