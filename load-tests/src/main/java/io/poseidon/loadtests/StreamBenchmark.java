@@ -170,6 +170,7 @@ public final class StreamBenchmark {
         nodeRssDuring = node.rssAfterGcBytes();
         evicted = wsSink.closed.get() + sseSink.closed.get();
         consumers = scrape(clients, node.port);
+        say("node log (last lines):%n%s", node.logTail(60));
       }
     } finally {
       clients.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -288,7 +288,8 @@ public final class StreamRoutes implements ServiceRoutes {
 
     @Override
     public boolean writeQueueFull() {
-      return response.writeQueueFull();
+      // a closed response throws on writeQueueFull(); its client is being removed: nothing waits for it
+      return !response.closed() && response.writeQueueFull();
     }
 
     @Override
@@ -334,7 +335,9 @@ public final class StreamRoutes implements ServiceRoutes {
 
     @Override
     public boolean writeQueueFull() {
-      return socket.writeQueueFull();
+      // a closed socket throws on writeQueueFull() ("WebSocket is closed", unhandled on the event loop);
+      // its client is being removed: nothing waits for it
+      return !socket.isClosed() && socket.writeQueueFull();
     }
 
     @Override
