@@ -106,11 +106,7 @@ public final class DepthsRoutes implements ServiceRoutes {
           JsonArray list = new JsonArray();
           instances.forEach(i -> list.add(AvroJson.toJson(i)));
           return new JsonObject().put("instances", list);
-        }, others, "/api/v1/instances?scope=local", parts -> {
-          JsonArray all = new JsonArray();
-          parts.forEach(p -> p.getJsonArray("instances", new JsonArray()).forEach(all::add));
-          return new JsonObject().put("instances", all);
-        });
+        }, others, Responses.partUri(ctx), Responses.concat("instances"));
   }
 
   private void get(RoutingContext ctx) {

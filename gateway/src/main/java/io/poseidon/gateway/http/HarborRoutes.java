@@ -126,16 +126,6 @@ public final class HarborRoutes implements ServiceRoutes {
     if (others == null) {
       return;
     }
-    StringBuilder uri = new StringBuilder("/api/v1/deployments?scope=local");
-    if (service != null) {
-      uri.append("&service=").append(service);
-    }
-    if (status != null) {
-      uri.append("&status=").append(status);
-    }
-    if (active) {
-      uri.append("&active=true");
-    }
     context.responses().gather(ctx, () -> context.queries().get().localDeployments(MAX_LISTED), deployments -> {
       io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
       for (io.poseidon.schemas.harbor.Deployment d : deployments) {
@@ -146,11 +136,7 @@ public final class HarborRoutes implements ServiceRoutes {
         }
       }
       return new JsonObject().put("deployments", list);
-    }, others, uri.toString(), parts -> {
-      io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray();
-      parts.forEach(p -> p.getJsonArray("deployments", new io.vertx.core.json.JsonArray()).forEach(all::add));
-      return new JsonObject().put("deployments", all);
-    });
+    }, others, Responses.partUri(ctx), Responses.concat("deployments"));
   }
 
   private void versions(RoutingContext ctx) {

@@ -336,13 +336,6 @@ public final class LighthouseRoutes implements ServiceRoutes {
     if (others == null) {
       return;
     }
-    StringBuilder uri = new StringBuilder("/api/v1/alerts?scope=local");
-    if (state != null) {
-      uri.append("&state=").append(state);
-    }
-    if (service != null) {
-      uri.append("&service=").append(service);
-    }
     context.responses().gather(ctx, () -> context.queries().get().localAlerts(), alerts -> {
       JsonArray list = new JsonArray();
       alerts.stream()
@@ -351,12 +344,7 @@ public final class LighthouseRoutes implements ServiceRoutes {
           .filter(a -> service == null || a.getService().equals(service))
           .forEach(a -> list.add(alertJson(a)));
       return new JsonObject().put("alerts", list);
-    }, others, uri.toString(), parts -> {
-      List<JsonObject> all = new ArrayList<>();
-      parts.forEach(p -> p.getJsonArray("alerts", new JsonArray()).forEach(a -> all.add((JsonObject) a)));
-      all.sort(Comparator.comparing((JsonObject a) -> a.getString("since")).reversed());
-      return new JsonObject().put("alerts", new JsonArray(new ArrayList<>(all)));
-    });
+    }, others, Responses.partUri(ctx), Responses.concat("alerts")); // ordered and paged by alertId (Paging)
   }
 
   static JsonObject alertJson(AlertStatus a) {

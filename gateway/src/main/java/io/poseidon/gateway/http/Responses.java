@@ -263,6 +263,34 @@ public final class Responses {
   }
 
   /**
+   * The combine of a gathered list: every part's {@code field} array, concatenated (the page is cut by
+   * {@link Paging}, which orders the items).
+   */
+  public static Function<List<JsonObject>, JsonObject> concat(String field) {
+    return parts -> {
+      io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray();
+      parts.forEach(p -> p.getJsonArray(field, new io.vertx.core.json.JsonArray()).forEach(all::add));
+      return new JsonObject().put(field, all);
+    };
+  }
+
+  /**
+   * The URI other nodes answer their part of this gathered request on: its path and query parameters
+   * (the filters), without the page's ({@code limit}, {@code cursor}: the gathering node pages), with
+   * {@code scope=local}.
+   */
+  public static String partUri(RoutingContext ctx) {
+    StringBuilder uri = new StringBuilder(ctx.request().path()).append("?scope=local");
+    ctx.queryParams().forEach((name, value) -> {
+      if (!List.of("scope", "limit", "cursor").contains(name)) {
+        uri.append('&').append(java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)).append('=')
+            .append(java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8));
+      }
+    });
+    return uri.toString();
+  }
+
+  /**
    * A 202 for a change that the caller should see take effect (a rule, a policy): answers once the
    * event is written and {@code applied} holds on this node, or {@code timeout} passed; the answer says
    * which ({@code "applied": true|false}) beside what {@code extra} adds.
