@@ -1,5 +1,6 @@
 package io.poseidon.gateway;
 
+import io.poseidon.deploy.local.ConnectStack;
 import io.poseidon.deploy.local.LocalStack;
 import io.poseidon.deploy.local.LocalStackConfig;
 import io.poseidon.deploy.local.LocalStackMain;
@@ -32,13 +33,19 @@ final class DevCommand {
   }
 
   private static PoseidonCli.Stack startStack(String[] flags) {
-    LocalStackConfig config = LocalStackConfig.fromArgs(flags, System.getenv());
+    List<String> rest = new java.util.ArrayList<>(List.of(flags));
+    ConnectStack.Config sinks = ConnectStack.Config.take(rest, System.getenv());
+    LocalStackConfig config = LocalStackConfig.fromArgs(rest.toArray(String[]::new), System.getenv());
+    if (sinks.enabled()) {
+      ConnectStack.checkPorts(sinks); // fail before anything starts: the message names the flag
+    }
     PoseidonCli.progress("starting Kafka (KRaft) and Apicurio Registry, data in " + config.dataDir().toAbsolutePath());
     LocalStack stack = LocalStack.start(config);
     PoseidonCli.progress("Kafka on " + stack.bootstrapServers() + ", registry on " + stack.registryUrl()
         + " (" + stack.startupTime().toMillis() + " ms)");
     java.nio.file.Path adminKeyFile = adminKeyFile(stack);
     String adminKey = io.poseidon.gateway.http.auth.AdminKeyFile.readOrCreate(adminKeyFile);
+    java.util.concurrent.atomic.AtomicReference<ConnectStack> connect = new java.util.concurrent.atomic.AtomicReference<>();
     return new PoseidonCli.Stack() {
       @Override
       public String bootstrapServers() {
@@ -52,11 +59,16 @@ final class DevCommand {
 
       @Override
       public List<String> addresses() {
-        return List.of(
+        List<String> lines = new java.util.ArrayList<>(List.of(
             "kafka     " + stack.bootstrapServers(),
             "registry  " + stack.registryUrl().replace("/apis/registry/v2", "") + "   (UI at /ui)",
             "data      " + stack.dataDir().toAbsolutePath(),
-            "admin key " + adminKey + "   (in " + adminKeyFile + "; send it as X-API-Key)");
+            "admin key " + adminKey + "   (in " + adminKeyFile + "; send it as X-API-Key)"));
+        if (sinks.enabled()) {
+          lines.add("sinks     PostgreSQL and Kafka Connect are starting (" + ConnectStack.FLAG + "): a line follows when "
+              + "the connectors run");
+        }
+        return lines;
       }
 
       @Override
@@ -69,13 +81,46 @@ final class DevCommand {
         if (node.config().services().contains("oracle")) {
           ProjectDocs.index(java.nio.file.Path.of("").toAbsolutePath(), gateway, adminKey);
         }
+        if (sinks.enabled()) {
+          startSinks(stack, sinks, connect);
+        }
       }
 
       @Override
       public void close() {
-        stack.close();
+        try {
+          ConnectStack sinksStack = connect.getAndSet(null);
+          if (sinksStack != null) {
+            sinksStack.close();
+          }
+        } finally {
+          stack.close();
+        }
       }
     };
+  }
+
+  /**
+   * The sinks start once the node is ready (its topics exist then: a connector never waits on a topic the
+   * node has yet to create). A failure is printed with what to do; the node keeps running without them.
+   */
+  private static void startSinks(LocalStack stack, ConnectStack.Config sinks,
+      java.util.concurrent.atomic.AtomicReference<ConnectStack> started) {
+    long begin = System.nanoTime();
+    PoseidonCli.progress("sinks: starting " + (sinks.postgresUrl() == null ? "PostgreSQL (data in "
+        + stack.dataDir().resolve("postgres") + ") and " : "") + "Kafka Connect…");
+    try {
+      ConnectStack connect = ConnectStack.start(stack, sinks);
+      started.set(connect);
+      String db = connect.postgres() == null ? connect.database().jdbcUrl()
+          : "psql -h 127.0.0.1 -p " + connect.postgres().port() + " -U poseidon poseidon";
+      PoseidonCli.progress("sinks: " + connect.connectors().size() + " connectors running on Kafka Connect "
+          + connect.worker().url() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms); history in PostgreSQL: "
+          + db + " (docs/connect.md)");
+    } catch (RuntimeException e) {
+      System.err.println("poseidon: the Connect sinks did not start (the node keeps running without them): "
+          + PoseidonCli.describe(e));
+    }
   }
 
   /**

@@ -90,7 +90,7 @@ public final class RegistryHome {
         return home.toAbsolutePath().normalize();
     }
 
-    private static Properties resource() {
+    static Properties resource() {
         Properties props = new Properties();
         try (InputStream in = RegistryHome.class.getClassLoader().getResourceAsStream(RESOURCE)) {
             if (in != null) {

@@ -90,6 +90,19 @@ final class ConfigurationReference {
             + ":zip:all`); the system property " + code(RegistryHome.PROPERTY) + " works too. By default, the "
             + "copy the deploy module's build unpacked, or else its zip from the local Maven repository, "
             + "unpacked once into `~/.cache/poseidon/`");
+    table.row("`" + io.poseidon.deploy.local.ConnectStack.FLAG + "`", "dev", "", "off",
+        "also start the Connect sinks once the node is ready: a private PostgreSQL (`<data-dir>/postgres`, database "
+            + "and user `poseidon`, trust on 127.0.0.1) and a Kafka Connect worker (`<data-dir>/connect`) with the "
+            + "connectors of `deploy/connect/connectors/` ([connect.md](connect.md))");
+    table.row("`--postgres-port N`", "dev", code(io.poseidon.deploy.local.ConnectStack.ENV_POSTGRES_PORT),
+        code(Integer.toString(io.poseidon.deploy.local.PostgresServer.DEFAULT_PORT)),
+        "the private PostgreSQL's port on 127.0.0.1 (`0`: a free port)");
+    table.row("", "dev", code(io.poseidon.deploy.local.ConnectStack.ENV_POSTGRES_URL), "none",
+        "your own PostgreSQL for the sinks instead of the private one: `postgresql://user:password@host:port/db` or "
+            + "`jdbc:postgresql://host:port/db?user=..&password=..`");
+    table.row("`--connect-port N`", "dev", code(io.poseidon.deploy.local.ConnectStack.ENV_CONNECT_PORT),
+        code(Integer.toString(io.poseidon.deploy.local.ConnectWorker.DEFAULT_PORT)),
+        "the Connect worker's REST port on 127.0.0.1 (`0`: a free port)");
     out.append(table.render()).append('\n');
     out.append("Under `dev` the node is pointed at the local stack: ").append(code(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS))
         .append(" and ").append(code(PoseidonConfig.REGISTRY_URL))

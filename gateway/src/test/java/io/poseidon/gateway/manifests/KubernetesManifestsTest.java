@@ -324,18 +324,35 @@ class KubernetesManifestsTest {
         .map(a -> ((io.strimzi.api.kafka.model.connect.build.MavenArtifact) a).getArtifact()).collect(Collectors.toSet());
     assertEquals(Set.of("debezium-connector-jdbc", "apicurio-registry-utils-converter"), plugins);
 
-    KafkaConnector sink = only(base, KafkaConnector.class);
-    assertEquals(connect.getMetadata().getName(), sink.getMetadata().getLabels().get("strimzi.io/cluster"));
-    Map<String, Object> config = sink.getSpec().getConfig();
-    assertEquals("io.debezium.connector.jdbc.JdbcSinkConnector", sink.getSpec().getClassName());
-    assertEquals("upsert", config.get("insert.mode"));
-    assertEquals("harbor_deployments", config.get("collection.name.format"));
-    assertEquals("io.apicurio.registry.utils.converter.AvroConverter", config.get("value.converter"));
-    assertEquals(false, config.get("value.converter.apicurio.registry.headers.enabled"), "docs/adr/0002");
-    assertEquals("all", config.get("errors.tolerance"));
-    String deadLetters = String.valueOf(config.get("errors.deadletterqueue.topic.name"));
-    assertTrue(base.stream().anyMatch(r -> r instanceof KafkaTopic t && t.getSpec().getTopicName().equals(deadLetters)),
-        "the connector's dead-letter topic is a KafkaTopic");
+    Map<String, String> connectEnv = new java.util.HashMap<>();
+    connect.getSpec().getTemplate().getConnectContainer().getEnv().forEach(v -> connectEnv.put(v.getName(),
+        v.getValue() != null ? v.getValue() : v.getValueFrom().getSecretKeyRef().getName()));
+    List<KafkaConnector> sinks = base.stream().filter(KafkaConnector.class::isInstance).map(KafkaConnector.class::cast)
+        .toList();
+    assertTrue(sinks.stream().anyMatch(s -> "harbor_deployments".equals(s.getSpec().getConfig().get("collection.name.format"))),
+        "the deployments sink is there");
+    for (KafkaConnector sink : sinks) {
+      String name = sink.getMetadata().getName();
+      assertEquals(connect.getMetadata().getName(), sink.getMetadata().getLabels().get("strimzi.io/cluster"), name);
+      Map<String, Object> config = sink.getSpec().getConfig();
+      assertEquals("io.debezium.connector.jdbc.JdbcSinkConnector", sink.getSpec().getClassName(), name);
+      assertEquals("upsert", config.get("insert.mode"), name);
+      assertEquals("all", config.get("errors.tolerance"), name);
+      String deadLetters = String.valueOf(config.get("errors.deadletterqueue.topic.name"));
+      assertTrue(base.stream().anyMatch(r -> r instanceof KafkaTopic t && t.getSpec().getTopicName().equals(deadLetters)),
+          name + ": the connector's dead-letter topic is a KafkaTopic");
+      // every ${env:X} the connector reads is set in the Connect pods
+      java.util.regex.Matcher refs = java.util.regex.Pattern.compile("\\$\\{env:([A-Z0-9_]+)}")
+          .matcher(config.values().toString());
+      while (refs.find()) {
+        assertTrue(connectEnv.containsKey(refs.group(1)), name + " reads " + refs.group(1) + ", which the KafkaConnect pods lack");
+      }
+      if (String.valueOf(config.get("value.converter")).contains("apicurio")) {
+        assertEquals("false", String.valueOf(config.get("value.converter.apicurio.registry.headers.enabled")),
+            name + ": the serdes' wire format (docs/adr/0002)");
+      }
+    }
+    assertEquals("poseidon-postgres", connectEnv.get("POSEIDON_SINK_JDBC_URL"), "the database URL comes from the Secret");
 
     for (Object resource : base) {
       if (resource instanceof KafkaTopic topic) {

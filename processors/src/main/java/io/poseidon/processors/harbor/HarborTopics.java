@@ -4,6 +4,7 @@ import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
 import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentEvent;
+import io.poseidon.schemas.harbor.DeploymentSnapshot;
 import io.poseidon.topology.catalog.TopicSpec;
 import java.time.Duration;
 import java.util.List;
@@ -33,5 +34,17 @@ public final class HarborTopics {
       "service name (string)", DeploymentEvent.class, HarborModule.NAME,
       "Every transition of every deployment saga (queued, started, step changed, finished).");
 
-  static final List<TopicSpec> OWNED = List.of(DEPLOYMENT_COMMANDS, AGENT_COMMANDS, AGENT_RESULTS, DEPLOYMENT_EVENTS);
+  /**
+   * The latest state of every deployment (compacted, key = deployment id): what a sink or an outside
+   * reader needs without replaying the saga's events. A finished deployment's last record stays (harbor
+   * removes it from its own store after {@code harbor.retention}, not from here): this is its history.
+   */
+  public static final TopicSpec DEPLOYMENTS = new TopicSpec(
+      "harbor.deployments", 3, "compact", null,
+      "deployment id (string)", DeploymentSnapshot.class, HarborModule.NAME,
+      "The latest state of each deployment (DeploymentSnapshot, flat), one record per change; what the JDBC sink "
+          + "upserts into harbor_deployments.");
+
+  static final List<TopicSpec> OWNED = List.of(DEPLOYMENT_COMMANDS, AGENT_COMMANDS, AGENT_RESULTS, DEPLOYMENT_EVENTS,
+      DEPLOYMENTS);
 }

@@ -6,6 +6,7 @@ import io.poseidon.schemas.harbor.AgentResult;
 import io.poseidon.schemas.harbor.Deployment;
 import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentEvent;
+import io.poseidon.schemas.harbor.DeploymentSnapshot;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.lighthouse.HealthEvent;
 import io.poseidon.processors.anchor.AnchorTopics;
@@ -46,6 +47,7 @@ public final class HarborTopology {
   public static final String PROCESSOR = "harbor-saga";
   public static final String AGENT_COMMANDS_SINK = "harbor-agent-commands-sink";
   public static final String DEPLOYMENT_EVENTS_SINK = "harbor-deployment-events-sink";
+  public static final String DEPLOYMENTS_SINK = "harbor-deployments-sink";
   public static final String DEPLOYMENT_STORE = "harbor-deployment-store";
   public static final String SERVICE_STORE = "harbor-service-store";
   public static final String TIMER_STORE = "harbor-timer-store";
@@ -82,6 +84,8 @@ public final class HarborTopology {
         agentCommands.serializer(), PROCESSOR);
     topology.addSink(DEPLOYMENT_EVENTS_SINK, HarborTopics.DEPLOYMENT_EVENTS.name(), keys.serializer(),
         events.serializer(), PROCESSOR);
+    topology.addSink(DEPLOYMENTS_SINK, HarborTopics.DEPLOYMENTS.name(), keys.serializer(),
+        serdes.valueSerde(DeploymentSnapshot.class).serializer(), PROCESSOR);
     // what a deploy step pins: anchor's configuration of the service and environment, on every node.
     // Added last: sub-topologies are numbered in the order they are built, and the saga's task
     // directories (0_N) on every node's disk must keep meaning the saga (StateLayoutTest)

@@ -6,6 +6,7 @@ import io.poseidon.schemas.harbor.Deployment;
 import io.poseidon.schemas.harbor.DeploymentEvent;
 import io.poseidon.schemas.harbor.DeploymentFinished;
 import io.poseidon.schemas.harbor.DeploymentQueued;
+import io.poseidon.schemas.harbor.DeploymentSnapshot;
 import io.poseidon.schemas.harbor.DeploymentStarted;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.harbor.HistoryEntry;
@@ -40,6 +41,8 @@ final class SagaChanges extends UnitOfWork {
   private final Tracked<Deployment, Deployment.Builder> deployments;
   private final Tracked<ServiceDeployments, ServiceDeployments.Builder> services;
   private final AnchorConfigs configs;
+  /** The last fact emitted per deployment in this unit: its snapshot follows it with the same meta. */
+  private final Map<String, EventMeta> lastMeta = new java.util.HashMap<>();
 
   /**
    * @param deployments deploymentId → Deployment ({@code harbor-deployment-store}, or a map in a unit test)
@@ -83,11 +86,55 @@ final class SagaChanges extends UnitOfWork {
   EventMeta emit(Deployment.Builder d, Cause cause, SpecificRecord payload) {
     EventMeta meta = meta(d, cause, payload);
     output(HarborTopology.DEPLOYMENT_EVENTS_SINK, d.getService(), new DeploymentEvent(meta, payload), meta);
+    lastMeta.put(d.getDeploymentId(), meta);
     List<HistoryEntry> history = new ArrayList<>(d.getHistory());
     history.add(withConfigVersion(d, historyEntry(meta, payload)));
     d.setHistory(history);
     d.setUpdatedAt(meta.getTime());
     return meta;
+  }
+
+  /**
+   * Every deployment this unit changed is published to {@code harbor.deployments} as its flat
+   * {@link DeploymentSnapshot}, after the facts that changed it — when the snapshot differs from the one of
+   * its state before (a health observation that only moves {@code unhealthySince} publishes nothing).
+   */
+  @Override
+  protected void beforeApply() {
+    for (Deployment after : changedDeployments()) {
+      Deployment before = deployments.asRead(after.getDeploymentId());
+      DeploymentSnapshot snapshot = snapshot(after);
+      if (before != null && snapshot.equals(snapshot(before))) {
+        continue;
+      }
+      EventMeta meta = lastMeta.get(after.getDeploymentId());
+      if (meta == null) {
+        meta = io.poseidon.topology.events.EventMetas.decided("harbor.DeploymentSnapshot", SOURCE, null, clock());
+      }
+      output(HarborTopology.DEPLOYMENTS_SINK, after.getDeploymentId(), snapshot, meta);
+    }
+  }
+
+  /** {@code d} flat: what {@code harbor.deployments} carries. */
+  static DeploymentSnapshot snapshot(Deployment d) {
+    Instant finished = finishedAt(d);
+    return DeploymentSnapshot.newBuilder()
+        .setDeploymentId(d.getDeploymentId())
+        .setService(d.getService())
+        .setVersion(d.getVersion())
+        .setEnvironments(String.join(",", d.getEnvironments()))
+        .setStrategy(d.getStrategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+        .setStatus(d.getStatus().name())
+        .setCurrentEnvironment(d.getCurrentEnvironment())
+        .setCurrentAction(d.getCurrentAction() == null ? null : d.getCurrentAction().name())
+        .setAttempt(d.getAttempt())
+        .setChangedEnvironments(String.join(",", d.getChangedEnvironments()))
+        .setReason(d.getReason())
+        .setCorrelationId(d.getCorrelationId())
+        .setRequestedAt(d.getRequestedAt())
+        .setUpdatedAt(d.getUpdatedAt())
+        .setFinishedAt(finished)
+        .build();
   }
 
   /** Sends a step command to the deploy agents; results answer its eventId. */

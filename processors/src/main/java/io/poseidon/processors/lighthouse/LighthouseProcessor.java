@@ -510,6 +510,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       context.forward(new Record<String, SpecificRecord>(a.getService(),
           new AlertEvent(alertMeta("lighthouse.AlertRaised", a), raised), now.toEpochMilli()),
           LighthouseTopology.ALERTS_SINK);
+      snapshot(a, raised.getActiveSince(), raised.getValue(), "FIRING", null, null, now);
     } else if (step.transition() == Alerts.Transition.RESOLVED) {
       resolved(a, now, a.getValue(), resolvedReason);
     }
@@ -532,6 +533,43 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     context.forward(new Record<String, SpecificRecord>(a.getService(),
         new AlertEvent(alertMeta("lighthouse.AlertResolved", a), resolved), now.toEpochMilli()),
         LighthouseTopology.ALERTS_SINK);
+    snapshot(a, resolved.getFiringSince(), value, "RESOLVED", now, reason, now);
+  }
+
+  /** The alert's new state, flat, to lighthouse.alert-states (what the JDBC sink keeps as one row per alert). */
+  private void snapshot(AlertStatus a, Instant firingSince, Double value, String state, Instant resolvedAt,
+      String reason, Instant now) {
+    StringBuilder labels = new StringBuilder();
+    new java.util.TreeMap<>(a.getLabels()).forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",")
+        .append(k).append('=').append(v));
+    io.poseidon.schemas.lighthouse.AlertSnapshot snapshot = io.poseidon.schemas.lighthouse.AlertSnapshot.newBuilder()
+        .setAlertId(a.getAlertId())
+        .setRuleId(a.getRuleId())
+        .setService(a.getService())
+        .setEnvironment(a.getEnvironment())
+        .setMetric(a.getMetric())
+        .setLabels(labels.toString())
+        .setSeverity(a.getSeverity())
+        .setStat(String.valueOf(a.getStat()))
+        .setOp(switch (a.getOp()) {
+          case GT -> ">";
+          case GE -> ">=";
+          case LT -> "<";
+          case LE -> "<=";
+          case EQ -> "==";
+          case NE -> "!=";
+        })
+        .setThreshold(a.getThreshold())
+        .setValue(value)
+        .setState(state)
+        .setFiringSince(firingSince)
+        .setResolvedAt(resolvedAt)
+        .setReason(reason)
+        .setDeploymentId(a.getDeploymentId())
+        .setUpdatedAt(now)
+        .build();
+    context.forward(new Record<String, SpecificRecord>(a.getAlertId(), snapshot, now.toEpochMilli()),
+        LighthouseTopology.ALERT_STATES_SINK);
   }
 
   /** An alert's metadata: caused by the deployment step running in its environment, when there is one. */

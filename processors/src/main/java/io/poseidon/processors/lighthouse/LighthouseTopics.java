@@ -59,6 +59,13 @@ public final class LighthouseTopics {
       "Alerts that fire and resolve (AlertRaised | AlertResolved) and anomalies (AnomalyDetected); while a "
           + "deployment runs, their correlation id is the deployment's, so workflows' timelines show them.");
 
+  /** What a sink needs of the alerts: flat, the latest per alert (compacted). */
+  public static final TopicSpec ALERT_STATES = new TopicSpec(
+      "lighthouse.alert-states", 3, "compact", null,
+      "alertId (string)", io.poseidon.schemas.lighthouse.AlertSnapshot.class, OWNER,
+      "The latest notified state of each alert (AlertSnapshot, flat: FIRING or RESOLVED), one record per "
+          + "transition; what the JDBC sink upserts into lighthouse_alerts.");
+
   public static final TopicSpec NOTIFICATIONS = new TopicSpec(
       "lighthouse.notifications", 3, "delete", Duration.ofDays(7),
       "group key <service>|<environment>|<deploymentId> (string)", NotificationEvent.class, OWNER,
@@ -66,5 +73,5 @@ public final class LighthouseTopics {
           + "participant delivers them.");
 
   static final List<TopicSpec> OWNED = List.of(METRICS, LOGS, SERVICE_HEALTH, HEALTH_POLICIES, ALERT_RULES, ALERTS,
-      NOTIFICATIONS);
+      ALERT_STATES, NOTIFICATIONS);
 }

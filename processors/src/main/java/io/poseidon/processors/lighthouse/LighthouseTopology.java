@@ -61,6 +61,7 @@ public final class LighthouseTopology {
   public static final String DEPLOYMENTS_SOURCE = "lighthouse-deployments-source";
   public static final String PROCESSOR = "lighthouse-processor";
   public static final String ALERTS_SINK = "lighthouse-alerts-sink";
+  public static final String ALERT_STATES_SINK = "lighthouse-alert-states-sink";
   public static final String HEALTH_SINK = "lighthouse-health-sink";
   public static final String NOTIFICATIONS_SINK = "lighthouse-notifications-sink";
   public static final String SERIES_STORE = "lighthouse-series-store";
@@ -129,6 +130,7 @@ public final class LighthouseTopology {
         serdes.valueSerde(HealthEvent.class)), PROCESSOR);
 
     topology.addSink(ALERTS_SINK, LighthouseTopics.ALERTS.name(), keys.serializer(), values, PROCESSOR);
+    topology.addSink(ALERT_STATES_SINK, LighthouseTopics.ALERT_STATES.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(HEALTH_SINK, LighthouseTopics.SERVICE_HEALTH.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(NOTIFICATIONS_SINK, LighthouseTopics.NOTIFICATIONS.name(), keys.serializer(), values, PROCESSOR);
 
