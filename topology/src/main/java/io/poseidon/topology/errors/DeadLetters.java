@@ -1,8 +1,8 @@
 package io.poseidon.topology.errors;
 
+import io.poseidon.topology.serde.Framing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +33,13 @@ public final class DeadLetters {
   /** deserialization, processing or production. */
   public static final String HEADER_STAGE = "poseidon.dlq.stage";
   public static final String HEADER_APPLICATION = "poseidon.dlq.application";
-  /** Registry global id of the writer schema, when the value is in Poseidon's wire format. */
+  /**
+   * Registry id of the writer schema, when the value is in Poseidon's wire format: its content id, or for a
+   * value in the framing before ADR 0018, its global id ({@link #HEADER_SCHEMA_ID_KIND} says which).
+   */
   public static final String HEADER_SCHEMA_ID = "poseidon.dlq.schema-id";
+  /** {@code content} or {@code global}: which registry id {@link #HEADER_SCHEMA_ID} is. */
+  public static final String HEADER_SCHEMA_ID_KIND = "poseidon.dlq.schema-id-kind";
 
   private static final int MAX_STACKTRACE_CHARS = 8 * 1024;
 
@@ -71,9 +76,10 @@ public final class DeadLetters {
     put(headers, HEADER_REASON, reason);
     put(headers, HEADER_STAGE, stage);
     put(headers, HEADER_APPLICATION, target.applicationId());
-    Long schemaId = schemaIdOf(value);
+    Framing.SchemaId schemaId = Framing.idOf(value);
     if (schemaId != null) {
-      put(headers, HEADER_SCHEMA_ID, schemaId.toString());
+      put(headers, HEADER_SCHEMA_ID, Long.toString(schemaId.id()));
+      put(headers, HEADER_SCHEMA_ID_KIND, schemaId.kind().name().toLowerCase(java.util.Locale.ROOT));
     }
     return List.of(new ProducerRecord<>(target.topic(), null, key, value, headers));
   }
@@ -90,12 +96,10 @@ public final class DeadLetters {
     return headers;
   }
 
-  /** The global id of Poseidon's wire format ({@code 0x00} + 8-byte id), or null. */
+  /** The registry id in Poseidon's wire format ({@link Framing}), or null. */
   static Long schemaIdOf(byte[] value) {
-    if (value == null || value.length < 9 || value[0] != 0) {
-      return null;
-    }
-    return ByteBuffer.wrap(value, 1, 8).getLong();
+    Framing.SchemaId id = Framing.idOf(value);
+    return id == null ? null : id.id();
   }
 
   public static String header(Headers headers, String name) {
