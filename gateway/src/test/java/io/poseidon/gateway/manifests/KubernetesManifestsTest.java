@@ -331,7 +331,8 @@ class KubernetesManifestsTest {
     assertEquals("upsert", config.get("insert.mode"));
     assertEquals("harbor_deployments", config.get("collection.name.format"));
     assertEquals("io.apicurio.registry.utils.converter.AvroConverter", config.get("value.converter"));
-    assertEquals(false, config.get("value.converter.apicurio.registry.headers.enabled"), "docs/adr/0002");
+    io.poseidon.topology.serde.SerdeFactory.framing().forEach((key, value) -> assertEquals(value,
+        String.valueOf(config.get("value.converter." + key)), "docs/adr/0018: " + key));
     assertEquals("all", config.get("errors.tolerance"));
     String deadLetters = String.valueOf(config.get("errors.deadletterqueue.topic.name"));
     assertTrue(base.stream().anyMatch(r -> r instanceof KafkaTopic t && t.getSpec().getTopicName().equals(deadLetters)),
