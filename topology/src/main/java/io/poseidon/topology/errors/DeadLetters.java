@@ -43,10 +43,29 @@ public final class DeadLetters {
 
   private static final int MAX_STACKTRACE_CHARS = 8 * 1024;
 
+  /**
+   * The Streams config key of the {@link Counter} the node counts dead letters with (an object in the
+   * service's Streams properties, read by the handlers and by processors from {@code appConfigs()}).
+   */
+  public static final String COUNTER_CONFIG = "poseidon.dead-letters.counter";
+
+  /** Told of every dead letter a service sends, by stage; the node's is the metric {@code poseidon_dead_letters_total}. */
+  @FunctionalInterface
+  public interface Counter {
+    Counter NONE = stage -> {};
+
+    void deadLettered(String stage);
+  }
+
   private DeadLetters() {}
 
-  /** The dead-letter topic and application id, read from the Streams configs handed to handlers. */
-  record Target(String topic, String applicationId) {
+  /** The counter in a service's Streams configs, or {@link Counter#NONE} (topology tests, tools). */
+  public static Counter counter(Map<String, ?> configs) {
+    return configs.get(COUNTER_CONFIG) instanceof Counter c ? c : Counter.NONE;
+  }
+
+  /** The dead-letter topic, application id and counter, read from the Streams configs handed to handlers. */
+  record Target(String topic, String applicationId, Counter counter) {
     static Target from(Map<String, ?> configs) {
       Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
       if (topic == null || topic.toString().isBlank()) {
@@ -54,7 +73,7 @@ public final class DeadLetters {
             + " must be set: every Poseidon topology sends bad records to a dead-letter topic");
       }
       Object app = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
-      return new Target(topic.toString(), app == null ? "" : app.toString());
+      return new Target(topic.toString(), app == null ? "" : app.toString(), DeadLetters.counter(configs));
     }
   }
 
@@ -81,6 +100,7 @@ public final class DeadLetters {
       put(headers, HEADER_SCHEMA_ID, Long.toString(schemaId.id()));
       put(headers, HEADER_SCHEMA_ID_KIND, schemaId.kind().name().toLowerCase(java.util.Locale.ROOT));
     }
+    target.counter().deadLettered(stage);
     return List.of(new ProducerRecord<>(target.topic(), null, key, value, headers));
   }
 

@@ -82,6 +82,27 @@ class DeadLettersTest {
   }
 
   @Test
+  void shouldCountEveryDeadLetterByStageWhenTheNodeGaveACounter() {
+    // Given handlers configured with the node's counter
+    List<String> counted = new java.util.ArrayList<>();
+    Map<String, Object> configs = new java.util.HashMap<>(CONFIGS);
+    configs.put(DeadLetters.COUNTER_CONFIG, (DeadLetters.Counter) counted::add);
+    DeadLetterDeserializationHandler deserialization = new DeadLetterDeserializationHandler();
+    deserialization.configure(configs);
+    DeadLetterProcessingHandler processing = new DeadLetterProcessingHandler();
+    processing.configure(configs);
+
+    // When each sends a dead letter
+    deserialization.handleError(context(), new ConsumerRecord<>("depths.registrations", 2, 17L, KEY, VALUE),
+        new SerializationException("bad bytes"));
+    processing.handleError(context(), new Record<>("payments", "x", 1L), new RejectedRecordException("no"));
+
+    // Then each is counted under its stage; without a counter nothing is (topology tests)
+    assertEquals(List.of("deserialization", "processing"), counted);
+    assertEquals(DeadLetters.Counter.NONE, DeadLetters.counter(CONFIGS));
+  }
+
+  @Test
   void shouldSendUnreadableRecordWithAllHeadersToDeadLetterTopic() {
     // Given the deserialization handler configured as Streams configures it
     DeadLetterDeserializationHandler handler = new DeadLetterDeserializationHandler();
