@@ -182,6 +182,8 @@ public final class RegistryServer implements AutoCloseable {
                 DIR_PROPERTY + dir,
                 "-Dquarkus.http.host=" + Ports.HOST,
                 "-Dquarkus.http.port=" + httpPort,
+                // the Confluent-compatible API answers content ids, the ids in Poseidon's values (docs/adr/0018)
+                "-Dregistry.ccompat.legacy-id-mode.enabled=false",
                 "-jar",
                 home.resolve(RegistryHome.runnerJarName()).toString());
     }

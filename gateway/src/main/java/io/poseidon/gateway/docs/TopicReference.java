@@ -33,8 +33,10 @@ final class TopicReference {
         + "root cause, or the reason a processor gave");
     headers.put(DeadLetters.HEADER_STAGE, "where it failed: `deserialization`, `processing` or `production`");
     headers.put(DeadLetters.HEADER_APPLICATION, "the `application.id` of the service that rejected it");
-    headers.put(DeadLetters.HEADER_SCHEMA_ID, "the registry global id of the value's writer schema, when the value "
-        + "is in Poseidon's wire format (absent otherwise)");
+    headers.put(DeadLetters.HEADER_SCHEMA_ID, "the registry content id of the value's writer schema, when the value "
+        + "is in Poseidon's wire format (absent otherwise); for a value in the framing before ADR 0018, its global id");
+    headers.put(DeadLetters.HEADER_SCHEMA_ID_KIND, "`content` or `global`: which registry id `poseidon.dlq.schema-id` "
+        + "is");
     headers.put(DeadLetters.HEADER_TOPIC, "the topic the record came from");
     headers.put(DeadLetters.HEADER_PARTITION, "its partition");
     headers.put(DeadLetters.HEADER_OFFSET, "its offset");
@@ -51,7 +53,8 @@ final class TopicReference {
         + "dead-letter topic, and names the topics of others it uses). A node creates the topics of the services it "
         + "runs when it starts, or checks those that exist: another cleanup policy stops the node, another "
         + "partition count is logged as a warning. Values are Avro in Poseidon's wire format "
-        + "([ADR 0002](adr/0002-wire-format.md)), their schemas registered as `<topic>-value`; the records are "
+        + "(Confluent's framing, `0x00` + 4-byte registry content id: [ADR 0018](adr/0018-confluent-wire-format.md)), "
+        + "their schemas registered as `<topic>-value`; the records are "
         + "described in [events.md](events.md).\n\n");
     catalog(out, catalog);
     deadLetters(out);

@@ -42,7 +42,7 @@ public final class GatewayServer {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
   /** The operationId the method check found for a request (null for a path outside the contract). */
-  private static final String OPERATION = "poseidon.operation";
+  static final String OPERATION = "poseidon.operation";
 
   /** What health and readiness are computed from. */
   public interface Status {
@@ -83,7 +83,8 @@ public final class GatewayServer {
       io.poseidon.gateway.http.auth.AccessControl.securityHeaders(ctx.response());
       ctx.next();
     }));
-    builder.rootHandler(platform(ctx -> HttpMetrics.time(ctx, setup.metrics())));
+    Map<String, String> templates = HttpMetrics.templates(contract);
+    builder.rootHandler(platform(ctx -> HttpMetrics.time(ctx, setup.metrics(), templates)));
     io.vertx.ext.web.handler.CorsHandler cors = setup.access().cors();
     if (cors != null) {
       // answers preflights before the method check would refuse OPTIONS (platform position: before the body)

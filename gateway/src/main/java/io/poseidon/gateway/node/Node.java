@@ -1,10 +1,8 @@
 package io.poseidon.gateway.node;
 
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,6 +84,7 @@ public final class Node implements AutoCloseable {
   private final Map<String, QueryHolder<?>> queryHolders = new LinkedHashMap<>();
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> meterBinders = new ArrayList<>();
+  private final ServiceMeters serviceMeters = new ServiceMeters(metrics);
   private final List<String> deployments = new ArrayList<>();
   private final ApiKeys apiKeys = new ApiKeys();
   private ApiKeyDirectory keyDirectory;
@@ -351,11 +350,10 @@ public final class Node implements AutoCloseable {
     for (GatewayService<?> service : running) {
       java.util.Properties props = StreamsDefaults.forService(config, service.name(), applicationServer);
       props.putAll(service.module().streamsConfig());
+      props.putAll(serviceMeters.streamsConfig(service.name())); // dead letters and saga states counted
       ServiceRuntime runtime = new ServiceRuntime(service.name(), service.module().topology(context), props);
       runtimes.put(service.name(), runtime);
-      KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(runtime.streams(), Tags.of("service", service.name()));
-      streamsMetrics.bindTo(metrics);
-      meterBinders.add(streamsMetrics);
+      meterBinders.add(serviceMeters.bindStreams(runtime.streams(), service.name()));
       QueryHolder<Q> holder = (QueryHolder<Q>) queryHolders.get(service.name());
       if (holder != null) {
         holder.queries = ((io.poseidon.topology.service.ServiceModule<Q>) service.module())
@@ -424,6 +422,7 @@ public final class Node implements AutoCloseable {
         log.debug("closing a meter binder: {}", e.toString());
       }
     });
+    serviceMeters.close();
     metrics.close();
     if (keyDirectory != null) {
       keyDirectory.close();

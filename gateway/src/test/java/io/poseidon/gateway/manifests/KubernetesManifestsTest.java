@@ -348,8 +348,8 @@ class KubernetesManifestsTest {
         assertTrue(connectEnv.containsKey(refs.group(1)), name + " reads " + refs.group(1) + ", which the KafkaConnect pods lack");
       }
       if (String.valueOf(config.get("value.converter")).contains("apicurio")) {
-        assertEquals("false", String.valueOf(config.get("value.converter.apicurio.registry.headers.enabled")),
-            name + ": the serdes' wire format (docs/adr/0002)");
+        io.poseidon.topology.serde.SerdeFactory.framing().forEach((key, value) -> assertEquals(value,
+            String.valueOf(config.get("value.converter." + key)), name + ": the serdes' wire format (docs/adr/0018): " + key));
       }
     }
     assertEquals("poseidon-postgres", connectEnv.get("POSEIDON_SINK_JDBC_URL"), "the database URL comes from the Secret");

@@ -3,11 +3,14 @@ package io.poseidon.processors.current;
 import io.poseidon.schemas.current.Timeline;
 import io.poseidon.schemas.current.Workflow;
 import io.poseidon.schemas.current.WorkflowCommand;
+import io.poseidon.schemas.current.WorkflowStatus;
+import io.poseidon.schemas.current.WorkflowStep;
 import io.poseidon.schemas.forge.PipelineEvent;
 import io.poseidon.schemas.harbor.DeploymentEvent;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.saga.Retention;
 import io.poseidon.topology.saga.SagaProcessor;
+import io.poseidon.topology.saga.SagaStates;
 import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -47,6 +50,15 @@ final class WorkflowProcessor extends SagaProcessor<WorkflowChanges> {
     timelines = Table.of(timelineStore);
     return List.of(new Retention<>(CurrentTopology.WORKFLOW_STORE, config.retention(), WorkflowChanges::finishedAt,
         List.of(workflows, timelines)));
+  }
+
+  /** Workflows in flight by the step they wait for (QUALITY_CHECKS, PIPELINE, DEPLOYMENT); finished ones by status. */
+  @Override
+  protected List<SagaStates.Counted<?>> counted() {
+    return List.of(new SagaStates.Counted<Workflow>(CurrentTopology.WORKFLOW_STORE,
+        w -> w.getStatus() == WorkflowStatus.RUNNING ? w.getStep().name() : w.getStatus().name(),
+        WorkflowChanges::finishedAt, java.util.Arrays.stream(WorkflowStep.values()).map(Enum::name).toList(),
+        List.of(WorkflowStatus.COMPLETED.name(), WorkflowStatus.FAILED.name())));
   }
 
   @Override

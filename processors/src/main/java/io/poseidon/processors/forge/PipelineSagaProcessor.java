@@ -5,12 +5,14 @@ import io.poseidon.schemas.forge.PipelineCommand;
 import io.poseidon.schemas.forge.PipelineRun;
 import io.poseidon.schemas.forge.PipelineRunCancelRequested;
 import io.poseidon.schemas.forge.PipelineRunRequested;
+import io.poseidon.schemas.forge.PipelineStatus;
 import io.poseidon.schemas.forge.StageFailed;
 import io.poseidon.schemas.forge.StageResult;
 import io.poseidon.schemas.forge.StageSucceeded;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.saga.Retention;
 import io.poseidon.topology.saga.SagaProcessor;
+import io.poseidon.topology.saga.SagaStates;
 import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -46,6 +48,14 @@ final class PipelineSagaProcessor extends SagaProcessor<PipelineChanges> {
     runs = Table.of(store);
     return List.of(new Retention<>(ForgeTopology.RUN_STORE, config.retention(), PipelineChanges::finishedAt,
         List.of(runs)));
+  }
+
+  /** Pipeline runs in flight (RUNNING); finished ones by how they ended. */
+  @Override
+  protected List<SagaStates.Counted<?>> counted() {
+    return List.of(new SagaStates.Counted<PipelineRun>(ForgeTopology.RUN_STORE, r -> r.getStatus().name(),
+        PipelineChanges::finishedAt, List.of(PipelineStatus.RUNNING.name()), List.of(PipelineStatus.SUCCEEDED.name(),
+            PipelineStatus.FAILED.name(), PipelineStatus.CANCELLED.name())));
   }
 
   @Override

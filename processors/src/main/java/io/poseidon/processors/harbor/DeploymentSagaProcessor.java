@@ -8,12 +8,14 @@ import io.poseidon.schemas.harbor.Deployment;
 import io.poseidon.schemas.harbor.DeploymentCancelRequested;
 import io.poseidon.schemas.harbor.DeploymentCommand;
 import io.poseidon.schemas.harbor.DeploymentRequested;
+import io.poseidon.schemas.harbor.DeploymentStatus;
 import io.poseidon.schemas.harbor.ServiceDeployments;
 import io.poseidon.schemas.lighthouse.HealthEvent;
 import io.poseidon.schemas.lighthouse.ServiceHealthReported;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.saga.Retention;
 import io.poseidon.topology.saga.SagaProcessor;
+import io.poseidon.topology.saga.SagaStates;
 import io.poseidon.topology.saga.Table;
 import io.poseidon.topology.timers.TimerIndex;
 import java.time.Clock;
@@ -56,6 +58,16 @@ final class DeploymentSagaProcessor extends SagaProcessor<SagaChanges> {
         HarborTopology.ANCHOR_CONFIG_STORE));
     return List.of(new Retention<>(HarborTopology.DEPLOYMENT_STORE, config.retention(), SagaChanges::finishedAt,
         List.of(deployments)));
+  }
+
+  /** Deployments in flight by status (QUEUED, RUNNING, ROLLING_BACK); finished ones by how they ended. */
+  @Override
+  protected List<SagaStates.Counted<?>> counted() {
+    return List.of(new SagaStates.Counted<Deployment>(HarborTopology.DEPLOYMENT_STORE, d -> d.getStatus().name(),
+        SagaChanges::finishedAt, List.of(DeploymentStatus.QUEUED.name(), DeploymentStatus.RUNNING.name(),
+            DeploymentStatus.ROLLING_BACK.name()),
+        List.of(DeploymentStatus.SUCCEEDED.name(), DeploymentStatus.ROLLED_BACK.name(),
+            DeploymentStatus.FAILED_NEEDS_ATTENTION.name(), DeploymentStatus.CANCELLED.name())));
   }
 
   @Override

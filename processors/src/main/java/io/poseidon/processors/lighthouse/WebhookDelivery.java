@@ -109,6 +109,7 @@ final class WebhookDelivery implements Processor<String, NotificationEvent, Stri
         Record<String, NotificationEvent> dead = new Record<>(p.getKey(), p.getNotification(), now,
             DeadLetters.headers("delivery", reason, LighthouseModule.NAME));
         context.forward(dead, LighthouseTopology.DELIVERY_DLQ_SINK);
+        DeadLetters.counter(context.appConfigs()).deadLettered("delivery");
         pending.delete(outcome.id());
       } else {
         pending.put(outcome.id(), PendingDelivery.newBuilder(p).setAttempts(attempts).setLastError(outcome.error())

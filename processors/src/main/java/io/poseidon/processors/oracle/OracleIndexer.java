@@ -280,6 +280,7 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
       context.forward(new Record<String, SpecificRecord>(docId, change.getEvent(), clock.millis(),
           DeadLetters.headers("processing", "indexing failed: " + reason, context.applicationId())),
           OracleTopology.DLQ_SINK);
+      DeadLetters.counter(context.appConfigs()).deadLettered("processing");
       failed++;
       return;
     }

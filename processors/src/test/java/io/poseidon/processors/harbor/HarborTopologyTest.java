@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.poseidon.processors.testing.MutableClock;
 import io.poseidon.processors.testing.TopologyHarness;
+import io.poseidon.topology.saga.SagaStates;
 import io.poseidon.schemas.common.EventMeta;
 import io.poseidon.schemas.harbor.AgentCommand;
 import io.poseidon.schemas.harbor.AgentResult;
@@ -160,6 +161,48 @@ class HarborTopologyTest {
     DeployToEnvironment first = (DeployToEnvironment) agent.received.get(0).getPayload();
     assertEquals(Map.of("environment", "dev", "version", "1.4.2", "strategy", "ROLLING", "deploymentId", "d-1"),
         first.getConfig());
+  }
+
+  @Test
+  void shouldCountDeploymentsInFlightByStatusAndTheOnesThatFinished() {
+    // Given a node that counts saga states
+    harness.close();
+    java.util.List<String> finished = new java.util.ArrayList<>();
+    SagaStates states = new SagaStates(new SagaStates.Listener() {
+      @Override
+      public void finished(SagaStates.Key key) {
+        finished.add(key.state());
+      }
+    });
+    harness = new TopologyHarness(HarborModule.NAME, () -> HarborTopology.build(serdes, config, clock), clock,
+        Map.of(SagaStates.CONFIG, states));
+    openTopics();
+    SagaStates.Key running = new SagaStates.Key(HarborTopology.DEPLOYMENT_STORE, "RUNNING");
+    SagaStates.Key queued = new SagaStates.Key(HarborTopology.DEPLOYMENT_STORE, "QUEUED");
+    assertEquals(0, states.inFlight(running), "every in-flight state exists from the start");
+    assertTrue(states.snapshot().containsKey(new SagaStates.Key(HarborTopology.DEPLOYMENT_STORE, "ROLLING_BACK")));
+
+    // When one deployment runs and a second one for the same service waits
+    send(request("d-1", "1.4.2", List.of("dev")));
+    send(request("d-2", "1.4.3", List.of("dev")));
+
+    // Then one is RUNNING, one QUEUED
+    assertEquals(1, states.inFlight(running));
+    assertEquals(1, states.inFlight(queued));
+
+    // When the first finishes, the second starts
+    agent.succeed(agent.next());
+    advance(Duration.ofSeconds(GATE_SECONDS));
+    assertEquals(DeploymentStatus.SUCCEEDED, deployment("d-1").getStatus());
+    assertEquals(1, states.inFlight(running), "d-2 runs now");
+    assertEquals(0, states.inFlight(queued));
+    assertEquals(List.of("SUCCEEDED"), finished);
+
+    // And a closed task takes its count away
+    harness.close();
+    assertEquals(0, states.inFlight(running));
+    harness = new TopologyHarness(HarborModule.NAME, () -> HarborTopology.build(serdes, config, clock), clock);
+    openTopics();
   }
 
   @Test

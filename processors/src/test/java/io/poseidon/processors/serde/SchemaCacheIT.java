@@ -90,6 +90,33 @@ class SchemaCacheIT {
     assertTrue(wrongType.getMessage().contains("DeploymentCommand"), wrongType.getMessage());
   }
 
+  /**
+   * A value a node wrote before ADR 0018 (0x00 + 8-byte global id, on a user's dev stack or in a state
+   * store's changelog) is still read, beside today's framing, by the same deserializer.
+   */
+  @Test
+  void shouldReadAValueInTheLegacyGlobalIdFramingBesideTodaysFraming(TestStack stack) {
+    String topic = stack.uniqueName("legacy") + ".events";
+    AvroKafkaSerializer<InstanceEvent> before0018 = new AvroKafkaSerializer<>();
+    before0018.configure(Map.of(io.apicurio.registry.serde.SerdeConfig.REGISTRY_URL, stack.registryUrl(),
+        io.apicurio.registry.serde.SerdeConfig.AUTO_REGISTER_ARTIFACT, true,
+        io.apicurio.registry.serde.SerdeConfig.ENABLE_HEADERS, false), false);
+    InstanceEvent event = registration("i-legacy");
+    byte[] legacy = before0018.serialize(topic, event);
+    byte[] today = SerdeFactory.apicurio(stack.registryUrl()).valueSerializer(InstanceEvent.class).serialize(topic, event);
+    assertEquals(io.poseidon.topology.serde.Framing.IdKind.GLOBAL,
+        io.poseidon.topology.serde.Framing.idOf(legacy).kind(), "8-byte global id");
+    assertEquals(io.poseidon.topology.serde.Framing.IdKind.CONTENT,
+        io.poseidon.topology.serde.Framing.idOf(today).kind(), "4-byte content id");
+    assertEquals(legacy.length - 4, today.length, "the same Avro body after a shorter id");
+
+    Serde<InstanceEvent> serde = SerdeFactory.apicurio(stack.registryUrl()).valueSerde(InstanceEvent.class);
+    for (int i = 0; i < 2; i++) { // cached after the first of each
+      assertEquals(event, serde.deserializer().deserialize(topic, legacy));
+      assertEquals(event, serde.deserializer().deserialize(topic, today));
+    }
+  }
+
   /** {@code envelope} with {@code field} left out of the payload branch named {@code record}. */
   private static Schema withoutField(Schema envelope, String record, String field) {
     List<Schema> branches = new ArrayList<>();

@@ -38,17 +38,26 @@ public final class TopologyHarness implements AutoCloseable {
   private final Supplier<Topology> topology;
   private final MutableClock clock;
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
+  private final Map<String, Object> extraConfig;
   private TopologyTestDriver driver;
 
   public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock) {
+    this(service, topology, clock, Map.of());
+  }
+
+  /** With more Streams settings, e.g. the node's metric hooks ({@code SagaStates.CONFIG}). */
+  public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock, Map<String, Object> extraConfig) {
     this.service = service;
     this.topology = topology;
     this.clock = clock;
+    this.extraConfig = Map.copyOf(extraConfig);
     this.driver = newDriver();
   }
 
   private TopologyTestDriver newDriver() {
-    return new TopologyTestDriver(topology.get(), StreamsDefaults.forTopologyTest(service), clock.instant());
+    java.util.Properties props = StreamsDefaults.forTopologyTest(service);
+    props.putAll(extraConfig);
+    return new TopologyTestDriver(topology.get(), props, clock.instant());
   }
 
   public TopologyTestDriver driver() {

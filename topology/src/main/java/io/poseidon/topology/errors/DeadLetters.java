@@ -1,8 +1,8 @@
 package io.poseidon.topology.errors;
 
+import io.poseidon.topology.serde.Framing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +33,39 @@ public final class DeadLetters {
   /** deserialization, processing or production. */
   public static final String HEADER_STAGE = "poseidon.dlq.stage";
   public static final String HEADER_APPLICATION = "poseidon.dlq.application";
-  /** Registry global id of the writer schema, when the value is in Poseidon's wire format. */
+  /**
+   * Registry id of the writer schema, when the value is in Poseidon's wire format: its content id, or for a
+   * value in the framing before ADR 0018, its global id ({@link #HEADER_SCHEMA_ID_KIND} says which).
+   */
   public static final String HEADER_SCHEMA_ID = "poseidon.dlq.schema-id";
+  /** {@code content} or {@code global}: which registry id {@link #HEADER_SCHEMA_ID} is. */
+  public static final String HEADER_SCHEMA_ID_KIND = "poseidon.dlq.schema-id-kind";
 
   private static final int MAX_STACKTRACE_CHARS = 8 * 1024;
 
+  /**
+   * The Streams config key of the {@link Counter} the node counts dead letters with (an object in the
+   * service's Streams properties, read by the handlers and by processors from {@code appConfigs()}).
+   */
+  public static final String COUNTER_CONFIG = "poseidon.dead-letters.counter";
+
+  /** Told of every dead letter a service sends, by stage; the node's is the metric {@code poseidon_dead_letters_total}. */
+  @FunctionalInterface
+  public interface Counter {
+    Counter NONE = stage -> {};
+
+    void deadLettered(String stage);
+  }
+
   private DeadLetters() {}
 
-  /** The dead-letter topic and application id, read from the Streams configs handed to handlers. */
-  record Target(String topic, String applicationId) {
+  /** The counter in a service's Streams configs, or {@link Counter#NONE} (topology tests, tools). */
+  public static Counter counter(Map<String, ?> configs) {
+    return configs.get(COUNTER_CONFIG) instanceof Counter c ? c : Counter.NONE;
+  }
+
+  /** The dead-letter topic, application id and counter, read from the Streams configs handed to handlers. */
+  record Target(String topic, String applicationId, Counter counter) {
     static Target from(Map<String, ?> configs) {
       Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
       if (topic == null || topic.toString().isBlank()) {
@@ -49,7 +73,7 @@ public final class DeadLetters {
             + " must be set: every Poseidon topology sends bad records to a dead-letter topic");
       }
       Object app = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
-      return new Target(topic.toString(), app == null ? "" : app.toString());
+      return new Target(topic.toString(), app == null ? "" : app.toString(), DeadLetters.counter(configs));
     }
   }
 
@@ -71,10 +95,12 @@ public final class DeadLetters {
     put(headers, HEADER_REASON, reason);
     put(headers, HEADER_STAGE, stage);
     put(headers, HEADER_APPLICATION, target.applicationId());
-    Long schemaId = schemaIdOf(value);
+    Framing.SchemaId schemaId = Framing.idOf(value);
     if (schemaId != null) {
-      put(headers, HEADER_SCHEMA_ID, schemaId.toString());
+      put(headers, HEADER_SCHEMA_ID, Long.toString(schemaId.id()));
+      put(headers, HEADER_SCHEMA_ID_KIND, schemaId.kind().name().toLowerCase(java.util.Locale.ROOT));
     }
+    target.counter().deadLettered(stage);
     return List.of(new ProducerRecord<>(target.topic(), null, key, value, headers));
   }
 
@@ -90,12 +116,10 @@ public final class DeadLetters {
     return headers;
   }
 
-  /** The global id of Poseidon's wire format ({@code 0x00} + 8-byte id), or null. */
+  /** The registry id in Poseidon's wire format ({@link Framing}), or null. */
   static Long schemaIdOf(byte[] value) {
-    if (value == null || value.length < 9 || value[0] != 0) {
-      return null;
-    }
-    return ByteBuffer.wrap(value, 1, 8).getLong();
+    Framing.SchemaId id = Framing.idOf(value);
+    return id == null ? null : id.id();
   }
 
   public static String header(Headers headers, String name) {

@@ -8,11 +8,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * sinks. A record the decision code rejects ({@link RejectedRecordException}) changes nothing and goes
  * to the service's dead-letter topic: nothing is written before the decision is complete. A wall-clock
  * punctuator fires due timers, each in its own unit of work, and removes finished entities once their
- * {@link Retention} is over.
+ * {@link Retention} is over. Where the node counts saga states ({@link SagaStates}), it keeps the
+ * count of the entities {@link #counted()} names in flight by state as the units change them.
  */
 public abstract class SagaProcessor<U extends UnitOfWork>
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -39,6 +43,10 @@ public abstract class SagaProcessor<U extends UnitOfWork>
   private final Map<String, Retention<?>> retentions = new LinkedHashMap<>();
   private ProcessorContext<String, SpecificRecord> context;
   private TimerIndex timers;
+  private SagaStates states;
+  private final Map<String, SagaStates.Counted<?>> counted = new LinkedHashMap<>();
+  /** This task's part of {@link #states}: taken away again when the task closes. */
+  private final Map<SagaStates.Key, Long> counts = new LinkedHashMap<>();
 
   /**
    * @param service the service's name (in messages)
@@ -59,7 +67,72 @@ public abstract class SagaProcessor<U extends UnitOfWork>
     for (Retention<?> retention : open(context)) {
       retentions.put(retention.entity(), retention);
     }
+    countStates(context);
     context.schedule(scanInterval, PunctuationType.WALL_CLOCK_TIME, this::fireDueTimers);
+  }
+
+  /**
+   * The entities counted in flight by state ({@link SagaStates}): none unless a service names its saga's
+   * main table here.
+   */
+  protected List<SagaStates.Counted<?>> counted() {
+    return List.of();
+  }
+
+  /** Counts this task's entities in flight once, from the store it just restored. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void countStates(ProcessorContext<String, SpecificRecord> context) {
+    counted.clear();
+    counts.clear();
+    states = SagaStates.from(context.appConfigs());
+    if (states == null) {
+      return;
+    }
+    for (SagaStates.Counted<?> c : counted()) {
+      counted.put(c.store(), c);
+      states.declare(c);
+      KeyValueStore<String, Object> store = context.getStateStore(c.store());
+      try (KeyValueIterator<String, Object> all = store.all()) {
+        while (all.hasNext()) {
+          Object value = all.next().value;
+          if (value != null && ((Function) c.finishedAt()).apply(value) == null) {
+            count(new SagaStates.Key(c.store(), (String) ((Function) c.state()).apply(value)), 1);
+          }
+        }
+      }
+    }
+  }
+
+  private void count(SagaStates.Key key, long delta) {
+    counts.merge(key, delta, Long::sum);
+    states.add(key, delta);
+  }
+
+  /** Moves a changed entity between states: out of the one it was read in, into the one it has now. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void recount(SagaStates.Counted<?> c, Object before, Object after) {
+    Function finishedAt = c.finishedAt();
+    Function state = c.state();
+    if (before != null && finishedAt.apply(before) == null) {
+      count(new SagaStates.Key(c.store(), (String) state.apply(before)), -1);
+    }
+    if (after != null) {
+      SagaStates.Key now = new SagaStates.Key(c.store(), (String) state.apply(after));
+      if (finishedAt.apply(after) == null) {
+        count(now, 1);
+      } else if (before == null || finishedAt.apply(before) == null) {
+        states.finished(now);
+      }
+    }
+  }
+
+  /** The task closes (revoked, migrated, or closed to start again): its entities are no longer counted here. */
+  @Override
+  public void close() {
+    if (states != null) {
+      counts.forEach((key, n) -> states.add(key, -n));
+    }
+    counts.clear();
   }
 
   /** Opens the service's stores; returns how long its finished entities are kept. */
@@ -119,6 +192,10 @@ public abstract class SagaProcessor<U extends UnitOfWork>
     for (Tracked<?, ?> entities : unit.tracked()) {
       Map<String, ?> changed = entities.changed();
       changes.put(entities, changed);
+      SagaStates.Counted<?> countedHere = states == null ? null : counted.get(entities.name());
+      if (countedHere != null) {
+        changed.forEach((key, after) -> recount(countedHere, entities.asRead(key), after));
+      }
       Retention retention = retentions.get(entities.name());
       if (retention != null) {
         changed.forEach((key, after) -> {

@@ -5,7 +5,6 @@ import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,12 +29,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * read. The Apicurio serdes still do the first record of each: registration (or lookup) in the
  * registry, the id in the wire format. After that a record costs one Avro encoding or decoding with
  * a cached {@code DatumWriter} / {@code DatumReader} (the 3.x serdes cache the same; Apicurio PR
- * #6940). The bytes are exactly what the Apicurio serdes write: {@code 0x00}, the 8-byte global id,
- * Avro binary.
+ * #6940). The bytes are exactly what the Apicurio serdes write: {@code 0x00}, the 4-byte content id,
+ * Avro binary ({@link Framing}); values in the legacy framing (8-byte global id) are read too.
  */
 final class SchemaCache {
-
-  private static final int PREFIX = 1 + 8;
 
   private SchemaCache() {}
 
@@ -62,12 +59,17 @@ final class SchemaCache {
       if (writer == null) {
         byte[] first = apicurio.serialize(topic, value); // registers or looks up the schema, writes its id
         Schema schema = value.getSchema();
-        byTopic.putIfAbsent(topic, new Writer(Arrays.copyOf(first, PREFIX),
+        Framing.SchemaId id = Framing.idOf(first);
+        if (id == null || id.kind() != Framing.IdKind.CONTENT) {
+          throw new SerializationException("the Apicurio serializer did not write Poseidon's framing (0x00 + 4-byte "
+              + "content id) for " + topic + ": is it configured with SerdeFactory.framing()?");
+        }
+        byTopic.putIfAbsent(topic, new Writer(Arrays.copyOf(first, Framing.PREFIX),
             new SpecificDatumWriter<>(schema, SpecificData.getForSchema(schema))));
         return first;
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-      out.write(writer.prefix(), 0, PREFIX);
+      out.write(writer.prefix(), 0, Framing.PREFIX);
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
       encoders.set(encoder);
       try {
@@ -86,13 +88,17 @@ final class SchemaCache {
     }
   }
 
-  /** Reads records of one generated type; a writer schema is fetched from the registry once per id. */
+  /**
+   * Reads records of one generated type; a writer schema is fetched from the registry once per id: by
+   * content id (today's framing) or by global id (a value written before ADR 0018).
+   */
   static final class CachingDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private final Class<T> type;
     private final Schema readerSchema;
     private final AvroKafkaDeserializer<T> apicurio;
-    private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Long, DatumReader<T>> byContentId = new ConcurrentHashMap<>();
+    private final Map<Long, DatumReader<T>> byGlobalId = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     CachingDeserializer(Class<T> type, AvroKafkaDeserializer<T> apicurio) {
@@ -106,27 +112,36 @@ final class SchemaCache {
       if (data == null) {
         return null;
       }
-      SerdeFactory.checkWireFormat(type, data);
-      long id = ByteBuffer.wrap(data, 1, 8).getLong();
-      DatumReader<T> reader = readers.computeIfAbsent(id, this::readerFor);
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, PREFIX, data.length - PREFIX, decoders.get());
+      Framing.SchemaId id = SerdeFactory.checkWireFormat(type, data);
+      DatumReader<T> reader = id.kind() == Framing.IdKind.CONTENT
+          ? byContentId.computeIfAbsent(id.id(), i -> readerFor(id))
+          : byGlobalId.computeIfAbsent(id.id(), i -> readerFor(id));
+      int offset = id.bodyOffset();
+      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, data.length - offset, decoders.get());
       decoders.set(decoder);
       try {
         return type.cast(reader.read(null, decoder));
       } catch (IOException | RuntimeException e) {
         throw new SerializationException("cannot read a " + type.getSimpleName() + " from " + topic
-            + " (writer schema id " + id + "): " + e, e);
+            + " (writer schema " + describe(id) + "): " + e, e);
       }
     }
 
+    private static String describe(Framing.SchemaId id) {
+      return (id.kind() == Framing.IdKind.CONTENT ? "content id " : "global id ") + id.id();
+    }
+
     /** The writer schema of {@code id} resolved against this type's schema (schema evolution). */
-    private DatumReader<T> readerFor(long id) {
+    private DatumReader<T> readerFor(Framing.SchemaId id) {
       Schema writer;
+      ArtifactReference reference = id.kind() == Framing.IdKind.CONTENT
+          ? ArtifactReference.builder().contentId(id.id()).build()
+          : ArtifactReference.fromGlobalId(id.id());
       try {
-        writer = apicurio.getSchemaResolver().resolveSchemaByArtifactReference(ArtifactReference.fromGlobalId(id))
+        writer = apicurio.getSchemaResolver().resolveSchemaByArtifactReference(reference)
             .getParsedSchema().getParsedSchema();
       } catch (RuntimeException e) {
-        throw new SerializationException("cannot find writer schema " + id + " of a " + type.getSimpleName()
+        throw new SerializationException("cannot find writer schema " + describe(id) + " of a " + type.getSimpleName()
             + " in the registry: " + e, e);
       }
       return new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForSchema(readerSchema));

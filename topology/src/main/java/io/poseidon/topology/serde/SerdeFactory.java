@@ -4,8 +4,10 @@ import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.config.IdOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -19,11 +21,13 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The one place where Avro serdes are made. Every producer, consumer and topology of Poseidon gets
- * its serdes here, so there is one wire format everywhere (see docs/adr/0002-wire-format.md):
- * Apicurio Registry 2.x, schema global id in the payload ({@code 0x00} + 8-byte global id + Avro
- * binary, {@code apicurio.registry.headers.enabled=false}), SpecificRecord reader, schemas
- * auto-registered under the TopicIdStrategy ({@code <topic>-value}). The schema lookups and Avro
- * resolutions are cached per (topic, schema) and (writer id, reader type) ({@link SchemaCache}).
+ * its serdes here, so there is one wire format everywhere (docs/adr/0018-confluent-wire-format.md):
+ * Apicurio Registry 2.x serdes writing Confluent's framing ({@code 0x00} + 4-byte registry content id
+ * + Avro binary: {@link #framing()}), so any Confluent-compatible client reads Poseidon's records
+ * through the registry's {@code /apis/ccompat/v7} API; SpecificRecord reader; schemas auto-registered
+ * under the TopicIdStrategy ({@code <topic>-value}, the Confluent subject too). Values in the framing
+ * of ADR 0002 ({@code 0x00} + 8-byte global id) are still read ({@link Framing}). The schema lookups
+ * and Avro resolutions are cached per (topic, schema) and (writer id, reader type) ({@link SchemaCache}).
  *
  * <p>{@link #forTopologyTests()} gives serdes that need no registry (Avro single-object encoding,
  * which still rejects bytes that are not a record of the expected schema); it exists for
@@ -51,13 +55,48 @@ public final class SerdeFactory {
     return new SerdeFactory(null);
   }
 
-  /** The serde configuration that defines the wire format; Kafka Connect converters use the same keys. */
+  /**
+   * The one setting that defines how a value names its schema, for every Apicurio serde and converter
+   * that reads or writes Poseidon's topics: the id in the payload, not in headers
+   * ({@code apicurio.registry.headers.enabled=false}); 4 bytes, Confluent's layout
+   * ({@code apicurio.registry.as-confluent=true}); the content id, which is the id the registry's
+   * Confluent-compatible API serves ({@code apicurio.registry.use-id=contentId}).
+   */
+  public static Map<String, String> framing() {
+    Map<String, String> framing = new LinkedHashMap<>();
+    framing.put(SerdeConfig.ENABLE_HEADERS, "false");
+    framing.put(SerdeConfig.ENABLE_CONFLUENT_ID_HANDLER, "true");
+    framing.put(SerdeConfig.USE_ID, IdOption.contentId.name());
+    return java.util.Collections.unmodifiableMap(framing);
+  }
+
+  /** The serde configuration of Poseidon's serdes: {@link #framing()}, the registry, auto-registration, generated classes. */
   public static Map<String, Object> wireFormat(String registryUrl) {
-    return Map.of(
-        SerdeConfig.REGISTRY_URL, registryUrl,
-        SerdeConfig.AUTO_REGISTER_ARTIFACT, true,
-        SerdeConfig.ENABLE_HEADERS, false,
-        AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    Map<String, Object> config = new LinkedHashMap<>(framing());
+    config.put(SerdeConfig.REGISTRY_URL, registryUrl);
+    config.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, true);
+    config.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    return java.util.Collections.unmodifiableMap(config);
+  }
+
+  /** The Kafka Connect converter that reads (and writes) Poseidon's values. */
+  public static final String CONNECT_CONVERTER = "io.apicurio.registry.utils.converter.AvroConverter";
+
+  /**
+   * What a Kafka Connect worker or connector sets to read Poseidon's values with Apicurio's
+   * {@link #CONNECT_CONVERTER} ({@code apicurio-registry-utils-converter} 2.6): the converter class and
+   * {@link #framing()} plus the registry, each under {@code value.converter.}; generic records (Connect
+   * has no generated classes).
+   *
+   * @param registryUrl the Apicurio v2 API as the worker reaches it (…/apis/registry/v2)
+   */
+  public static Map<String, String> connectValueConverter(String registryUrl) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("value.converter", CONNECT_CONVERTER);
+    config.put("value.converter." + SerdeConfig.REGISTRY_URL, registryUrl);
+    framing().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .forEach(e -> config.put("value.converter." + e.getKey(), e.getValue()));
+    return java.util.Collections.unmodifiableMap(config);
   }
 
   public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
@@ -112,15 +151,21 @@ public final class SerdeFactory {
         new SchemaCache.CachingDeserializer<>(type, deserializer));
   }
 
-  /** Rejects bytes that are not {@code 0x00} + 8-byte schema id + Avro, with a reason a person can act on. */
-  static void checkWireFormat(Class<?> type, byte[] data) {
-    if (data.length < 10 || data[0] != 0) {
+  /**
+   * The schema id of bytes in Poseidon's wire format; rejects anything else with a reason a person can
+   * act on.
+   */
+  static Framing.SchemaId checkWireFormat(Class<?> type, byte[] data) {
+    Framing.SchemaId id = Framing.idOf(data);
+    if (id == null || data.length <= id.bodyOffset()) {
       String first = data.length == 0 ? "nothing" : String.format("0x%02X", data[0]);
       throw new SerializationException("not a " + type.getSimpleName() + " in Poseidon's wire format (magic byte 0x00, "
-          + "8-byte registry id, Avro binary): " + data.length + " bytes starting with " + first
+          + "4-byte registry content id, Avro binary): " + data.length + " bytes starting with " + first
           + (data.length > 0 && (data[0] == '{' || data[0] == '[') ? " (JSON?)" : "")
-          + ". Produce with the Apicurio Avro serializer and apicurio.registry.headers.enabled=false.");
+          + ". Produce with a Confluent-compatible Avro serializer against the registry's /apis/ccompat/v7 API, or "
+          + "Apicurio's with " + framing() + ".");
     }
+    return id;
   }
 
   private static <T extends SpecificRecord> Serde<T> singleObjectSerde(Class<T> type) {

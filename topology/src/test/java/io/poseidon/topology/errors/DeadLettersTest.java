@@ -38,7 +38,7 @@ class DeadLettersTest {
       StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "depths.dlq");
 
   private static final byte[] KEY = "payments".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] VALUE = wireFormat(42L, "avro-body");
+  private static final byte[] VALUE = wireFormat(42, "avro-body");
 
   record Context(String topic, int partition, long offset, Headers headers, String processorNodeId,
       TaskId taskId, long timestamp, byte[] sourceRawKey, byte[] sourceRawValue) implements ErrorHandlerContext {}
@@ -49,7 +49,13 @@ class DeadLettersTest {
         1_000L, KEY, VALUE);
   }
 
-  private static byte[] wireFormat(long globalId, String body) {
+  private static byte[] wireFormat(int contentId, String body) {
+    byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + 4 + payload.length).put((byte) 0).putInt(contentId).put(payload).array();
+  }
+
+  /** The framing before ADR 0018: 0x00 + 8-byte global id. */
+  private static byte[] legacyWireFormat(long globalId, String body) {
     byte[] payload = body.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(1 + 8 + payload.length).put((byte) 0).putLong(globalId).put(payload).array();
   }
@@ -59,18 +65,41 @@ class DeadLettersTest {
   }
 
   @Test
-  void shouldReadGlobalIdOfWireFormat() {
-    assertEquals(42L, DeadLetters.schemaIdOf(wireFormat(42L, "x")));
-    assertEquals(Long.MAX_VALUE, DeadLetters.schemaIdOf(wireFormat(Long.MAX_VALUE, "")));
+  void shouldReadContentIdOfWireFormatAndGlobalIdOfLegacyFraming() {
+    assertEquals(42L, DeadLetters.schemaIdOf(wireFormat(42, "x")));
+    assertEquals(0xFFFF_FFFFL, DeadLetters.schemaIdOf(wireFormat(-1, "")), "an unsigned 4-byte id");
+    assertEquals(7L, DeadLetters.schemaIdOf(legacyWireFormat(7L, "x")), "the framing before ADR 0018");
   }
 
   @Test
   void shouldReturnNoSchemaIdForOtherBytes() {
     assertNull(DeadLetters.schemaIdOf(null));
     assertNull(DeadLetters.schemaIdOf(new byte[0]));
-    assertNull(DeadLetters.schemaIdOf(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}), "8 bytes: too short");
+    assertNull(DeadLetters.schemaIdOf(new byte[] {0, 0, 0, 0}), "4 bytes: too short");
+    assertNull(DeadLetters.schemaIdOf(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}), "no content id, too short for a global id");
     assertNull(DeadLetters.schemaIdOf(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 1}), "no magic byte");
     assertNull(DeadLetters.schemaIdOf("{\"json\":true}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void shouldCountEveryDeadLetterByStageWhenTheNodeGaveACounter() {
+    // Given handlers configured with the node's counter
+    List<String> counted = new java.util.ArrayList<>();
+    Map<String, Object> configs = new java.util.HashMap<>(CONFIGS);
+    configs.put(DeadLetters.COUNTER_CONFIG, (DeadLetters.Counter) counted::add);
+    DeadLetterDeserializationHandler deserialization = new DeadLetterDeserializationHandler();
+    deserialization.configure(configs);
+    DeadLetterProcessingHandler processing = new DeadLetterProcessingHandler();
+    processing.configure(configs);
+
+    // When each sends a dead letter
+    deserialization.handleError(context(), new ConsumerRecord<>("depths.registrations", 2, 17L, KEY, VALUE),
+        new SerializationException("bad bytes"));
+    processing.handleError(context(), new Record<>("payments", "x", 1L), new RejectedRecordException("no"));
+
+    // Then each is counted under its stage; without a counter nothing is (topology tests)
+    assertEquals(List.of("deserialization", "processing"), counted);
+    assertEquals(DeadLetters.Counter.NONE, DeadLetters.counter(CONFIGS));
   }
 
   @Test
@@ -102,6 +131,7 @@ class DeadLettersTest {
     assertEquals("deserialization", header(letter, DeadLetters.HEADER_STAGE));
     assertEquals("poseidon-depths", header(letter, DeadLetters.HEADER_APPLICATION));
     assertEquals("42", header(letter, DeadLetters.HEADER_SCHEMA_ID));
+    assertEquals("content", header(letter, DeadLetters.HEADER_SCHEMA_ID_KIND));
     assertEquals("00-abc-01", header(letter, "traceparent"));
     assertTrue(header(letter, DeadLetters.HEADER_STACKTRACE)
         .startsWith(SerializationException.class.getName() + ": bad bytes"));

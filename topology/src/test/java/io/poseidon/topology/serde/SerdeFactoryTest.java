@@ -103,17 +103,55 @@ class SerdeFactoryTest {
   }
 
   @Test
-  void shouldDefineWireFormatWithSchemaIdInPayloadAndSpecificReader() {
+  void shouldDefineWireFormatWithConfluentFramingAndSpecificReader() {
     // When the wire format of a registry is asked for
     Map<String, Object> wire = SerdeFactory.wireFormat("http://registry:8080/apis/registry/v2");
 
-    // Then the id goes in the payload (no headers), records are read as generated classes,
-    // schemas are registered on first use
-    assertEquals(false, wire.get(SerdeConfig.ENABLE_HEADERS));
+    // Then the id goes in the payload (no headers) as Confluent's 4-byte content id, records are read
+    // as generated classes, schemas are registered on first use
+    assertEquals("false", wire.get(SerdeConfig.ENABLE_HEADERS));
+    assertEquals("true", wire.get(SerdeConfig.ENABLE_CONFLUENT_ID_HANDLER));
+    assertEquals("contentId", wire.get(SerdeConfig.USE_ID));
     assertEquals(true, wire.get(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER));
     assertEquals(true, wire.get(SerdeConfig.AUTO_REGISTER_ARTIFACT));
     assertEquals("http://registry:8080/apis/registry/v2", wire.get(SerdeConfig.REGISTRY_URL));
     assertEquals("apicurio.registry.headers.enabled", SerdeConfig.ENABLE_HEADERS);
+  }
+
+  @Test
+  void shouldGiveKafkaConnectTheSameFramingUnderValueConverter() {
+    // When a Connect worker asks how to read Poseidon's values
+    Map<String, String> converter = SerdeFactory.connectValueConverter("http://registry:8080/apis/registry/v2");
+
+    // Then it is Apicurio's AvroConverter with exactly the serdes' framing (the 2.6 property names)
+    assertEquals(Map.of(
+        "value.converter", "io.apicurio.registry.utils.converter.AvroConverter",
+        "value.converter.apicurio.registry.url", "http://registry:8080/apis/registry/v2",
+        "value.converter.apicurio.registry.headers.enabled", "false",
+        "value.converter.apicurio.registry.as-confluent", "true",
+        "value.converter.apicurio.registry.use-id", "contentId"), converter);
+    SerdeFactory.framing().forEach((key, value) -> assertEquals(value, converter.get("value.converter." + key)));
+  }
+
+  @Test
+  void shouldTellTheFramingAndTheLegacyFramingApart() {
+    // Confluent framing: 0x00 + 4-byte content id
+    Framing.SchemaId content = Framing.idOf(new byte[] {0, 0, 0, 0, 12, 2, 4});
+    assertEquals(new Framing.SchemaId(12, Framing.IdKind.CONTENT, 5), content);
+    // ADR 0002's framing: 0x00 + 8-byte global id (its first 4 bytes are 0 for any id a registry hands out)
+    Framing.SchemaId global = Framing.idOf(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 7, 2, 4});
+    assertEquals(new Framing.SchemaId(7, Framing.IdKind.GLOBAL, 9), global);
+    assertNull(Framing.idOf(new byte[] {'{', '}', 0, 0, 1}));
+    assertNull(Framing.idOf(new byte[] {0, 0, 0, 0, 0}), "content id 0 does not exist, too short for a global id");
+  }
+
+  @Test
+  void shouldRejectBytesInNoFramingWithAReasonNamingIt() {
+    org.apache.kafka.common.errors.SerializationException e = assertThrows(
+        org.apache.kafka.common.errors.SerializationException.class,
+        () -> SerdeFactory.checkWireFormat(InstanceEvent.class, "{\"json\":1}".getBytes()));
+    assertTrue(e.getMessage().contains("4-byte registry content id") && e.getMessage().contains("(JSON?)"),
+        e.getMessage());
   }
 
   @Test
