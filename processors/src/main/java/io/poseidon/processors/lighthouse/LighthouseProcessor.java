@@ -441,7 +441,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       AlertRule rule = ruleById.get(a.getRuleId());
       if (rule == null) {
         if (a.getState() == AlertState.FIRING) {
-          resolved(a, now, null, "rule deleted");
+          resolved(a, a, now, null, "rule deleted");
           alerts.put(kv.key, AlertStatus.newBuilder(a).setState(AlertState.RESOLVED).setSince(now).build());
         } else if (a.getState() != AlertState.RESOLVED || nowMs - a.getSince().toEpochMilli() >= resolvedRetention) {
           alerts.delete(kv.key);
@@ -488,6 +488,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       return;
     }
     AlertStatus a = step.status();
+    AlertStatus before = alerts.get(alertId);
     alerts.put(alertId, a);
     if (step.transition() == Alerts.Transition.RAISED) {
       AlertRule rule = ((AlertRule) rules.get(a.getRuleId()).getPayload());
@@ -512,11 +513,12 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
           LighthouseTopology.ALERTS_SINK);
       snapshot(a, raised.getActiveSince(), raised.getValue(), "FIRING", null, null, now);
     } else if (step.transition() == Alerts.Transition.RESOLVED) {
-      resolved(a, now, a.getValue(), resolvedReason);
+      resolved(a, before == null ? a : before, now, a.getValue(), resolvedReason);
     }
   }
 
-  private void resolved(AlertStatus a, Instant now, Double value, String reason) {
+  /** @param firing the alert as it was while FIRING: when it became active is {@code firingSince} */
+  private void resolved(AlertStatus a, AlertStatus firing, Instant now, Double value, String reason) {
     AlertResolved resolved = AlertResolved.newBuilder()
         .setAlertId(a.getAlertId())
         .setRuleId(a.getRuleId())
@@ -526,7 +528,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
         .setLabels(a.getLabels())
         .setSeverity(a.getSeverity())
         .setValue(value)
-        .setFiringSince(a.getActiveSince() != null ? a.getActiveSince() : a.getSince())
+        .setFiringSince(firing.getActiveSince() != null ? firing.getActiveSince() : firing.getSince())
         .setReason(reason)
         .setDeploymentId(a.getDeploymentId())
         .build();

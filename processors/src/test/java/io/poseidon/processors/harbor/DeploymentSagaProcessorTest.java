@@ -72,8 +72,11 @@ class DeploymentSagaProcessorTest {
     assertEquals(List.of(
         HarborTopology.DEPLOYMENT_EVENTS_SINK + " DeploymentEvent",
         HarborTopology.DEPLOYMENT_EVENTS_SINK + " DeploymentEvent",
-        HarborTopology.AGENT_COMMANDS_SINK + " AgentCommand"), routes);
-    context.forwarded().forEach(f -> assertEquals("checkout", f.record().key()));
+        HarborTopology.AGENT_COMMANDS_SINK + " AgentCommand",
+        HarborTopology.DEPLOYMENTS_SINK + " DeploymentSnapshot"), routes);
+    // facts and commands keyed by service (one partition per service's saga); the snapshot by deployment
+    context.forwarded().forEach(f -> assertEquals(
+        f.childName().orElseThrow().equals(HarborTopology.DEPLOYMENTS_SINK) ? "d-1" : "checkout", f.record().key()));
   }
 
   @Test
@@ -94,7 +97,9 @@ class DeploymentSagaProcessorTest {
     EnvironmentStepChanged timedOut = assertInstanceOf(EnvironmentStepChanged.class,
         ((DeploymentEvent) out.get(0).record().value()).getPayload());
     assertEquals(StepStatus.FAILED, timedOut.getStatus());
-    assertInstanceOf(RollbackEnvironment.class, ((AgentCommand) out.get(out.size() - 1).record().value()).getPayload());
+    AgentCommand rollback = out.stream().map(f -> f.record().value()).filter(AgentCommand.class::isInstance)
+        .map(AgentCommand.class::cast).reduce((a, b) -> b).orElseThrow();
+    assertInstanceOf(RollbackEnvironment.class, rollback.getPayload());
 
     context.resetForwards();
     punctuator.getPunctuator().punctuate(clock.millis());

@@ -94,6 +94,7 @@ class HarborTopologyTest {
   private TestInputTopic<String, HealthEvent> health;
   private TestOutputTopic<String, DeploymentEvent> events;
   private TestOutputTopic<byte[], byte[]> deadLetters;
+  private TestOutputTopic<String, io.poseidon.schemas.harbor.DeploymentSnapshot> snapshots;
   private Agent agent;
 
   @BeforeEach
@@ -237,6 +238,42 @@ class HarborTopologyTest {
     assertEquals("deploy to prod failed: image pull failed", d.getReason());
     assertEquals(Map.of("dev", "1.4.1", "staging", "1.4.1", "prod", "1.4.1"), versions(), "versions restored");
     assertNull(service().getActive());
+  }
+
+  @Test
+  void shouldPublishTheFlatLatestStateOfADeploymentOnEveryChangeKeyedByItsId() {
+    // Given a deployment to dev and staging, its health gate in dev running
+    send(request("d-1", "1.4.2", List.of("dev", "staging")));
+    agent.succeed(agent.next());
+    List<org.apache.kafka.streams.test.TestRecord<String, io.poseidon.schemas.harbor.DeploymentSnapshot>> first =
+        snapshots.readRecordsToList();
+    assertEquals(List.of("d-1 RUNNING dev DEPLOY", "d-1 RUNNING dev HEALTH_GATE"), first.stream()
+        .map(r -> r.key() + " " + r.value().getStatus() + " " + r.value().getCurrentEnvironment() + " "
+            + r.value().getCurrentAction()).toList(), "one snapshot per unit of work that changed it");
+
+    // When lighthouse reports it healthy (the saga's state does not change in a way the flat view shows)
+    report("dev", true, "ok");
+    // Then nothing is published
+    assertTrue(snapshots.isEmpty(), "a health report that changes nothing flat publishes nothing");
+
+    // When the rest succeeds
+    advance(Duration.ofSeconds(GATE_SECONDS));
+    agent.succeed(agent.next());
+    advance(Duration.ofSeconds(GATE_SECONDS));
+
+    // Then the last snapshot is the final state, flat, with when it finished
+    List<io.poseidon.schemas.harbor.DeploymentSnapshot> rest = snapshots.readValuesToList();
+    io.poseidon.schemas.harbor.DeploymentSnapshot last = rest.get(rest.size() - 1);
+    Deployment d = deployment("d-1");
+    assertEquals("SUCCEEDED", last.getStatus());
+    assertEquals("dev,staging", last.getEnvironments());
+    assertEquals("dev,staging", last.getChangedEnvironments());
+    assertEquals("rolling", last.getStrategy());
+    assertEquals("checkout", last.getService());
+    assertEquals(d.getUpdatedAt(), last.getUpdatedAt());
+    assertEquals(d.getUpdatedAt(), last.getFinishedAt());
+    assertEquals(d.getCorrelationId(), last.getCorrelationId());
+    rest.subList(0, rest.size() - 1).forEach(s -> assertNull(s.getFinishedAt(), "in flight: " + s));
   }
 
   @Test
@@ -687,6 +724,7 @@ class HarborTopologyTest {
     health = harness.input(LighthouseTopics.SERVICE_HEALTH, HealthEvent.class);
     events = harness.output(HarborTopics.DEPLOYMENT_EVENTS, DeploymentEvent.class);
     deadLetters = harness.deadLetters();
+    snapshots = harness.output(HarborTopics.DEPLOYMENTS, io.poseidon.schemas.harbor.DeploymentSnapshot.class);
     agent = new Agent(harness.output(HarborTopics.AGENT_COMMANDS, AgentCommand.class));
   }
 

@@ -204,7 +204,25 @@ class LighthouseTopologyTest {
     harness.advance(Duration.ofSeconds(70)); // the window has no points any more
     AlertResolved resolved = assertInstanceOf(AlertResolved.class, alerts.readValue().getPayload());
     assertEquals("p99-high", resolved.getRuleId());
+    assertEquals(raised.getActiveSince(), resolved.getFiringSince(), "when it became active, not when it resolved");
     assertEquals(AlertState.RESOLVED, alertStatus("p99-high").getState());
+
+    // and each transition, flat, on lighthouse.alert-states keyed by the alert id (what the SQL sink keeps)
+    var states = harness.output(LighthouseTopics.ALERT_STATES, io.poseidon.schemas.lighthouse.AlertSnapshot.class)
+        .readRecordsToList();
+    assertEquals(List.of(raised.getAlertId(), raised.getAlertId()), states.stream().map(r -> r.key()).toList());
+    var firing = states.get(0).value();
+    var gone = states.get(1).value();
+    assertEquals(List.of("FIRING", "RESOLVED"), List.of(firing.getState(), gone.getState()));
+    assertEquals("environment=prod", firing.getLabels());
+    assertEquals(">", firing.getOp());
+    assertEquals(500, firing.getThreshold());
+    assertEquals(raised.getValue(), firing.getValue());
+    assertEquals(raised.getActiveSince(), firing.getFiringSince());
+    assertNull(firing.getResolvedAt());
+    assertEquals(firing.getFiringSince(), gone.getFiringSince());
+    assertNotNull(gone.getResolvedAt());
+    assertEquals(resolved.getReason(), gone.getReason());
   }
 
   @Test
