@@ -280,13 +280,13 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     for (Map.Entry<Long, Aggregate> e : part.byWindow.entrySet()) {
       long w = e.getKey();
       if (open != null && w < open) {
-        rollUp(part.key, w, e.getValue()); // rolled up when the series left it: add what came late
+        rollUp(service, part, w, e.getValue()); // rolled up when the series left it: add what came late
       } else if (w < newest && (open == null || w != open)) {
-        rollUp(part.key, w, window(Resolution.TEN_SECONDS, part.key, w)); // left within this batch
+        rollUp(service, part, w, window(Resolution.TEN_SECONDS, part.key, w)); // left within this batch
       }
     }
     if (open != null && newest > open) {
-      rollUp(part.key, open, window(Resolution.TEN_SECONDS, part.key, open)); // the window it was in is closed
+      rollUp(service, part, open, window(Resolution.TEN_SECONDS, part.key, open)); // the window it was in is closed
     }
     if (info != null && open != null && newest <= open) {
       known.put(part.key, info);
@@ -304,13 +304,47 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     known.put(part.key, updated);
   }
 
-  private void rollUp(String key, long tenSecondWindow, Aggregate aggregate) {
+  private void rollUp(String service, SeriesPart part, long tenSecondWindow, Aggregate aggregate) {
     for (Resolution r : List.of(Resolution.ONE_MINUTE, Resolution.ONE_HOUR)) {
       long start = r.windowStart(tenSecondWindow);
-      Aggregate coarse = window(r, key, start);
+      Aggregate coarse = window(r, part.key, start);
       coarse.merge(aggregate);
-      write(r, key, start, coarse);
+      write(r, part.key, start, coarse);
+      if (r == Resolution.ONE_MINUTE) {
+        publishRollup(service, part, start, coarse);
+      }
     }
+  }
+
+  /** The minute as it now is, flat, to lighthouse.rollups (what the JDBC sink keeps as one row per series and minute). */
+  private void publishRollup(String service, SeriesPart part, long start, Aggregate minute) {
+    if (minute.isEmpty()) {
+      return;
+    }
+    StringBuilder labels = new StringBuilder();
+    new java.util.TreeMap<>(part.labels).forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",")
+        .append(k).append('=').append(v));
+    String id = part.key + "@" + start;
+    io.poseidon.schemas.lighthouse.MetricRollup rollup = io.poseidon.schemas.lighthouse.MetricRollup.newBuilder()
+        .setRollupId(id)
+        .setService(service)
+        .setMetric(part.first.getName())
+        .setLabels(labels.toString())
+        .setEnvironment(part.labels.get(Series.ENVIRONMENT))
+        .setUnit(part.first.getUnit())
+        .setWindowStart(Instant.ofEpochMilli(start))
+        .setCount(minute.count())
+        .setSum(minute.sum())
+        .setMin(minute.min())
+        .setMax(minute.max())
+        .setAvg(minute.stat(Stat.AVG))
+        .setP50(minute.stat(Stat.P50))
+        .setP90(minute.stat(Stat.P90))
+        .setP95(minute.stat(Stat.P95))
+        .setP99(minute.stat(Stat.P99))
+        .setUpdatedAt(Instant.ofEpochMilli(clock.millis()))
+        .build();
+    context.forward(new Record<String, SpecificRecord>(id, rollup, clock.millis()), LighthouseTopology.ROLLUPS_SINK);
   }
 
   /** A window as this task last wrote it: from the object cache, else from the store, else empty. */

@@ -59,6 +59,13 @@ public final class LighthouseTopics {
       "Alerts that fire and resolve (AlertRaised | AlertResolved) and anomalies (AnomalyDetected); while a "
           + "deployment runs, their correlation id is the deployment's, so workflows' timelines show them.");
 
+  /** The 1 min roll-ups, flat, for sinks and outside readers (compacted per series and minute, kept a week). */
+  public static final TopicSpec ROLLUPS = new TopicSpec(
+      "lighthouse.rollups", 6, "compact,delete", Duration.ofDays(7),
+      "<series key>@<window start ms> (string)", io.poseidon.schemas.lighthouse.MetricRollup.class, OWNER,
+      "Each series' 1 min roll-up (MetricRollup: count, sum, min, max, avg, p50-p99), republished whenever a closed "
+          + "10 s window or late points are merged into it; what the JDBC sink upserts into lighthouse_metric_rollups.");
+
   /** What a sink needs of the alerts: flat, the latest per alert (compacted). */
   public static final TopicSpec ALERT_STATES = new TopicSpec(
       "lighthouse.alert-states", 3, "compact", null,
@@ -73,5 +80,5 @@ public final class LighthouseTopics {
           + "participant delivers them.");
 
   static final List<TopicSpec> OWNED = List.of(METRICS, LOGS, SERVICE_HEALTH, HEALTH_POLICIES, ALERT_RULES, ALERTS,
-      ALERT_STATES, NOTIFICATIONS);
+      ALERT_STATES, ROLLUPS, NOTIFICATIONS);
 }

@@ -62,6 +62,7 @@ public final class LighthouseTopology {
   public static final String PROCESSOR = "lighthouse-processor";
   public static final String ALERTS_SINK = "lighthouse-alerts-sink";
   public static final String ALERT_STATES_SINK = "lighthouse-alert-states-sink";
+  public static final String ROLLUPS_SINK = "lighthouse-rollups-sink";
   public static final String HEALTH_SINK = "lighthouse-health-sink";
   public static final String NOTIFICATIONS_SINK = "lighthouse-notifications-sink";
   public static final String SERIES_STORE = "lighthouse-series-store";
@@ -131,6 +132,7 @@ public final class LighthouseTopology {
 
     topology.addSink(ALERTS_SINK, LighthouseTopics.ALERTS.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(ALERT_STATES_SINK, LighthouseTopics.ALERT_STATES.name(), keys.serializer(), values, PROCESSOR);
+    topology.addSink(ROLLUPS_SINK, LighthouseTopics.ROLLUPS.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(HEALTH_SINK, LighthouseTopics.SERVICE_HEALTH.name(), keys.serializer(), values, PROCESSOR);
     topology.addSink(NOTIFICATIONS_SINK, LighthouseTopics.NOTIFICATIONS.name(), keys.serializer(), values, PROCESSOR);
 

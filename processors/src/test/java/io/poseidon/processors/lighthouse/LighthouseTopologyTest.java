@@ -147,6 +147,23 @@ class LighthouseTopologyTest {
     assertEquals(601, window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()).getCount());
     assertEquals(1000, window(Resolution.ONE_MINUTE).fetch(key, T0.toEpochMilli()).getMax());
     assertEquals(101, window(Resolution.TEN_SECONDS).fetch(key, T0.toEpochMilli()).getCount());
+
+    // every change of the minute, flat, on lighthouse.rollups keyed by series and minute: the last one is the final state
+    var rollups = harness.output(LighthouseTopics.ROLLUPS, io.poseidon.schemas.lighthouse.MetricRollup.class)
+        .readRecordsToList();
+    String id = key + "@" + T0.toEpochMilli();
+    assertTrue(rollups.stream().allMatch(r -> r.key().equals(id)), "only the first minute was rolled up: " + rollups);
+    List<Long> counts = rollups.stream().map(r -> r.value().getCount()).toList();
+    assertEquals(List.of(100L, 200L, 300L, 400L, 500L, 600L, 601L), counts, "one per 10 s window left, then the late point");
+    var last = rollups.get(rollups.size() - 1).value();
+    assertEquals("payments", last.getService());
+    assertEquals(LATENCY, last.getMetric());
+    assertEquals("environment=prod", last.getLabels());
+    assertEquals("prod", last.getEnvironment());
+    assertEquals(T0, last.getWindowStart());
+    assertEquals(1, last.getMin());
+    assertEquals(1000, last.getMax());
+    assertEquals(minute.stat(Stat.P99), rollups.get(rollups.size() - 2).value().getP99(), "the sketch's p99 of the minute");
   }
 
   @Test
