@@ -324,7 +324,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     StringBuilder labels = new StringBuilder();
     new java.util.TreeMap<>(part.labels).forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",")
         .append(k).append('=').append(v));
-    String id = part.key + "@" + start;
+    // readable and NUL-free (the series key separates its parts with NULs, which PostgreSQL's text refuses)
+    String id = service + "|" + part.first.getName() + "|" + labels + "@" + start;
     io.poseidon.schemas.lighthouse.MetricRollup rollup = io.poseidon.schemas.lighthouse.MetricRollup.newBuilder()
         .setRollupId(id)
         .setService(service)

@@ -62,7 +62,7 @@ public final class LighthouseTopics {
   /** The 1 min roll-ups, flat, for sinks and outside readers (compacted per series and minute, kept a week). */
   public static final TopicSpec ROLLUPS = new TopicSpec(
       "lighthouse.rollups", 6, "compact,delete", Duration.ofDays(7),
-      "<series key>@<window start ms> (string)", io.poseidon.schemas.lighthouse.MetricRollup.class, OWNER,
+      "<service>|<metric>|<labels>@<window start ms> (string)", io.poseidon.schemas.lighthouse.MetricRollup.class, OWNER,
       "Each series' 1 min roll-up (MetricRollup: count, sum, min, max, avg, p50-p99), republished whenever a closed "
           + "10 s window or late points are merged into it; what the JDBC sink upserts into lighthouse_metric_rollups.");
 

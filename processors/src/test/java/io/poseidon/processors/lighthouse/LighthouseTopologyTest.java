@@ -151,7 +151,7 @@ class LighthouseTopologyTest {
     // every change of the minute, flat, on lighthouse.rollups keyed by series and minute: the last one is the final state
     var rollups = harness.output(LighthouseTopics.ROLLUPS, io.poseidon.schemas.lighthouse.MetricRollup.class)
         .readRecordsToList();
-    String id = key + "@" + T0.toEpochMilli();
+    String id = "payments|" + LATENCY + "|environment=prod@" + T0.toEpochMilli();
     assertTrue(rollups.stream().allMatch(r -> r.key().equals(id)), "only the first minute was rolled up: " + rollups);
     List<Long> counts = rollups.stream().map(r -> r.value().getCount()).toList();
     assertEquals(List.of(100L, 200L, 300L, 400L, 500L, 600L, 601L), counts, "one per 10 s window left, then the late point");
