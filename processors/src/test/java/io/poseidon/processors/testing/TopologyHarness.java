@@ -3,6 +3,8 @@ package io.poseidon.processors.testing;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
+import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,17 +40,26 @@ public final class TopologyHarness implements AutoCloseable {
   private final Supplier<Topology> topology;
   private final MutableClock clock;
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
+  private final Tracing tracing;
   private TopologyTestDriver driver;
 
   public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock) {
+    this(service, topology, clock, Tracing.off());
+  }
+
+  /** As above, with the processors' spans going to {@code tracing} (a test SDK with an in-memory exporter). */
+  public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock, Tracing tracing) {
     this.service = service;
     this.topology = topology;
     this.clock = clock;
+    this.tracing = tracing;
     this.driver = newDriver();
   }
 
   private TopologyTestDriver newDriver() {
-    return new TopologyTestDriver(topology.get(), StreamsDefaults.forTopologyTest(service), clock.instant());
+    java.util.Properties props = StreamsDefaults.forTopologyTest(service);
+    props.put(Tracing.APP_CONFIG, tracing); // as the node hands its instance to every Streams client
+    return new TopologyTestDriver(topology.get(), props, clock.instant());
   }
 
   public TopologyTestDriver driver() {
@@ -112,7 +123,7 @@ public final class TopologyHarness implements AutoCloseable {
 
   /** The ids of the timers in a {@code TimerIndex} store, oldest due first. */
   public List<String> timerIds(String timerStore) {
-    return this.<String>entries(timerStore).stream().map(kv -> kv.value).toList();
+    return this.<String>entries(timerStore).stream().map(kv -> TimerIndex.idOf(kv.key)).toList();
   }
 
   /**
