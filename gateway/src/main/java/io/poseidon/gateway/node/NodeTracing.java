@@ -40,6 +40,9 @@ final class NodeTracing {
           used.set(props);
           return exportsNothing(props) ? Sampler.alwaysOff() : sampler;
         })
+        // without any span processor the SDK's tracers are no-ops that make no ids: with the exporter
+        // off, a request without a traceparent would start no trace
+        .addTracerProviderCustomizer((builder, props) -> builder.addSpanProcessor(Tracing.keepingIds()))
         .addResourceCustomizer((resource, props) -> resource.getAttribute(SERVICE_INSTANCE_ID) != null ? resource
             : resource.merge(Resource.create(Attributes.of(SERVICE_INSTANCE_ID, config.nodeId()))))
         .disableShutdownHook() // the node closes it in order, after its services

@@ -8,9 +8,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A value serializer that writes, beside the bytes, the event's traceparent as the Kafka header
- * {@value Tracing#HEADER}: the header always says what the event's meta says (set when the meta has
- * one, removed when it has none — a header copied from the input record by Kafka Streams never
- * outlives its event). Values that are not event envelopes are left alone. {@code SerdeFactory} wraps
+ * {@value Tracing#HEADER}: when the event's meta has one, the header says what the meta says (one
+ * copied from the input record by Kafka Streams is replaced). Values that are not event envelopes, and
+ * events without a traceparent, leave the headers as they are. {@code SerdeFactory} wraps
  * every value serializer in it, so the gateway's producer and every topology's sinks write the header
  * without a line of their own: a consumer that reads only headers (an OpenTelemetry Kafka
  * instrumentation, a Connect sink) follows the trace too.
@@ -37,11 +37,9 @@ public final class TraceparentSerializer<T> implements Serializer<T> {
   public byte[] serialize(String topic, Headers headers, T data) {
     byte[] bytes = delegate.serialize(topic, headers, data);
     EventMeta meta = Tracing.metaOf(data);
-    if (meta != null && headers != null) {
+    if (meta != null && meta.getTraceparent() != null && headers != null) {
       headers.remove(Tracing.HEADER);
-      if (meta.getTraceparent() != null) {
-        headers.add(Tracing.HEADER, meta.getTraceparent().getBytes(StandardCharsets.UTF_8));
-      }
+      headers.add(Tracing.HEADER, meta.getTraceparent().getBytes(StandardCharsets.UTF_8));
     }
     return bytes;
   }

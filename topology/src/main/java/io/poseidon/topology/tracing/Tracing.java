@@ -13,7 +13,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.poseidon.schemas.common.EventMeta;
 import java.nio.charset.StandardCharsets;
@@ -72,8 +75,31 @@ public final class Tracing implements AutoCloseable {
       return carrier == null ? null : carrier.apply(key);
     }
   };
+  /**
+   * A span processor that takes nothing. An SDK without any span processor hands out no-op tracers,
+   * which make no ids (a request without a traceparent would get no trace, and a span would carry its
+   * parent's id); with this one, an SDK that records nothing still makes ids.
+   */
+  private static final SpanProcessor KEEP_IDS = new SpanProcessor() {
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+    @Override
+    public boolean isStartRequired() {
+      return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {}
+
+    @Override
+    public boolean isEndRequired() {
+      return false;
+    }
+  };
   private static final Tracing OFF = new Tracing(OpenTelemetrySdk.builder()
-      .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.alwaysOff()).build()).build(), null);
+      .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.alwaysOff()).addSpanProcessor(KEEP_IDS).build())
+      .build(), null);
 
   private final OpenTelemetry openTelemetry;
   private final Tracer tracer;
@@ -88,6 +114,11 @@ public final class Tracing implements AutoCloseable {
   /** Ids but no recording: every event still carries a trace, nothing is exported. */
   public static Tracing off() {
     return OFF;
+  }
+
+  /** What an SDK that records nothing adds so that it still makes span and trace ids ({@link #off()} has it). */
+  public static SpanProcessor keepingIds() {
+    return KEEP_IDS;
   }
 
   /** Spans of {@code openTelemetry} (a test's SDK with an in-memory exporter); closing leaves it open. */
