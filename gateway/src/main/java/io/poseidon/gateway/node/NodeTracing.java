@@ -68,6 +68,8 @@ final class NodeTracing {
     defaults.put("otel.metrics.exporter", "none");
     defaults.put("otel.logs.exporter", "none");
     defaults.put("otel.service.name", config.getString(PoseidonConfig.TRACING_SERVICE_NAME));
+    // the specification's default (the SDK's autoconfigure still defaults to grpc on 4317)
+    defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
     String endpoint = config.getString(PoseidonConfig.TRACING_OTLP_ENDPOINT);
     if (!endpoint.isBlank()) {
       defaults.put("otel.exporter.otlp.endpoint", endpoint);
