@@ -703,7 +703,9 @@ class ForgeTopologyTest {
     /** A runner that starts its own chain: its result names another correlation id. */
     StageResult answerWithForeignCorrelation(StageCommand command) {
       RunStage r = (RunStage) command.getPayload();
-      EventMeta meta = EventMetas.first("forge.StageSucceeded", "runner-9", "runner-9", null, clock);
+      // its own correlation id, but the command's trace context, as the runner protocol asks
+      EventMeta meta = EventMetas.first("forge.StageSucceeded", "runner-9", "runner-9",
+          command.getMeta().getTraceparent(), clock);
       assertNotEquals(command.getMeta().getCorrelationId(), meta.getCorrelationId());
       StageResult result = new StageResult(meta, StageSucceeded.newBuilder().setRunId(r.getRunId())
           .setStage(r.getStage()).setAttempt(r.getAttempt()).setRunnerId("runner-9").setMetrics(Map.of()).build());
