@@ -8,10 +8,25 @@ import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.tracing.Tracing;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The node's SDK: off by default (ids, no recording), on with an exporter, the standard settings winning. */
 class NodeTracingTest {
+
+  /** Nothing listens on the test's collector address: give up sending at once when the SDK flushes on close. */
+  @BeforeEach
+  void shortExportTimeout() {
+    System.setProperty("otel.exporter.otlp.timeout", "100");
+    System.setProperty("otel.bsp.export.timeout", "200");
+  }
+
+  @AfterEach
+  void clear() {
+    System.clearProperty("otel.exporter.otlp.timeout");
+    System.clearProperty("otel.bsp.export.timeout");
+  }
 
   @Test
   void shouldMakeIdsButRecordNothingByDefault() {
