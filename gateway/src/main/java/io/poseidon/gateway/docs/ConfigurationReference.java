@@ -27,7 +27,8 @@ final class ConfigurationReference {
       "registry", "Schema registry",
       "streams", "Kafka Streams",
       "topics", "Topic creation",
-      "http", "Gateway (HTTP)");
+      "http", "Gateway (HTTP)",
+      "tracing", "Tracing (OpenTelemetry)");
 
   private ConfigurationReference() {}
 

@@ -27,8 +27,16 @@ public final class Commands {
     return io.poseidon.gateway.http.auth.Principal.of(ctx).actor();
   }
 
-  /** The caller's W3C traceparent when well-formed, so the trace continues through Kafka. */
+  /**
+   * The traceparent of the request's server span ({@link HttpTracing}: a child of the caller's
+   * {@code traceparent}, or the root of a new trace), so the trace continues through Kafka; without a
+   * server span, the caller's header when well-formed.
+   */
   public static String traceparent(RoutingContext ctx) {
+    String own = HttpTracing.traceparent(ctx);
+    if (own != null) {
+      return own;
+    }
     String tp = ctx.request().getHeader("traceparent");
     return tp != null && TRACEPARENT.matcher(tp).matches() ? tp : null;
   }

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * The Vert.x HTTP server of a node, built from its contract ({@link ApiContract}): every route is an
  * operation of the OpenAPI document, bound by operationId, and its request (parameters, body) is
  * validated against the document before the handler runs ({@link ContractValidation}). Around the routes, for every request:
- * request ids, metrics, 501 for methods HTTP does not define, 405 with {@code Allow} for another
- * method of a known path, body limits, 415 for a body that is not JSON, strict JSON parsing, and one
+ * request ids, a server span (docs/tracing.md), metrics, 501 for methods HTTP does not define, 405
+ * with {@code Allow} for another method of a known path, body limits, 415 for a body that is not JSON, strict JSON parsing, and one
  * failure handler answering the one JSON error shape — the server's own 400/414/431 included.
  * Health, readiness, metrics and the contract itself are separate from the API routes.
  */
@@ -72,13 +72,23 @@ public final class GatewayServer {
    */
   public record Setup(ApiContract contract, String nodeId, Status status, PrometheusMeterRegistry metrics,
       int maxBodyBytes, List<Binding> bindings, ServiceRoutes nodeRoutes, ContractValidation validation,
-      io.poseidon.gateway.http.auth.AccessControl access) {}
+      io.poseidon.gateway.http.auth.AccessControl access, io.poseidon.topology.tracing.Tracing tracing) {
+
+    /** Without tracing (spans with ids, nothing recorded). */
+    public Setup(ApiContract contract, String nodeId, Status status, PrometheusMeterRegistry metrics,
+        int maxBodyBytes, List<Binding> bindings, ServiceRoutes nodeRoutes, ContractValidation validation,
+        io.poseidon.gateway.http.auth.AccessControl access) {
+      this(contract, nodeId, status, metrics, maxBodyBytes, bindings, nodeRoutes, validation, access,
+          io.poseidon.topology.tracing.Tracing.off());
+    }
+  }
 
   public static Router router(Vertx vertx, Setup setup) {
     ApiContract contract = setup.contract();
     RouterBuilder builder = RouterBuilder.create(vertx, setup.validation().resolved(), RequestExtractor.withBodyHandler());
     // platform handlers first (Vert.x Web runs them before a body is read): ids, metrics, method checks
     builder.rootHandler(platform(RequestIds::assign));
+    builder.rootHandler(platform(ctx -> HttpTracing.start(ctx, setup.tracing()))); // a server span per request
     builder.rootHandler(platform(ctx -> {
       io.poseidon.gateway.http.auth.AccessControl.securityHeaders(ctx.response());
       ctx.next();

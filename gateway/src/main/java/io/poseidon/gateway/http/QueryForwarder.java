@@ -103,6 +103,10 @@ public final class QueryForwarder {
         options.putHeader(header, value);
       }
     }
+    String traceparent = HttpTracing.traceparent(ctx);
+    if (traceparent != null) {
+      options.putHeader(io.poseidon.topology.tracing.Tracing.HEADER, traceparent); // the owner's span: a child of ours
+    }
     Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     client.request(options)
         .compose(req -> req.send(body))

@@ -34,6 +34,7 @@ import io.poseidon.topology.serde.RegistryRules;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.topology.streams.StreamsDefaults;
+import io.poseidon.topology.tracing.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -90,6 +91,8 @@ public final class Node implements AutoCloseable {
   private ApiKeyDirectory keyDirectory;
   private JwtVerifier jwt;
   private int httpPort = -1;
+  private Tracing tracing = Tracing.off();
+  private boolean ownsTracing;
 
   /** A service's query facade, set once its Streams client exists; until then queries answer 503. */
   private static final class QueryHolder<Q> {
@@ -120,6 +123,15 @@ public final class Node implements AutoCloseable {
   }
 
   public static Node start(ConfigSource source) {
+    return start(source, null);
+  }
+
+  /**
+   * As {@link #start(ConfigSource)}, with the spans of the gateway and the services going to
+   * {@code tracing} (a test's in-memory exporter), or, when null, to the SDK the configuration
+   * describes ({@code OTEL_*}, {@code tracing.*}: off by default), which the node closes when it stops.
+   */
+  public static Node start(ConfigSource source, Tracing tracing) {
     PoseidonConfig config = new PoseidonConfig(source);
     List<GatewayService<?>> running = servicesToRun(config);
     // a node nobody could call is a configuration error: said before anything is reached over the network
@@ -147,6 +159,8 @@ public final class Node implements AutoCloseable {
           config.getInt(PoseidonConfig.HTTP_PUBLISH_QUEUE_CAPACITY));
       node = new Node(config, vertx, admin, publisher, new QueryForwarder(vertx, config.nodeId()), queryPool);
       node.jwt = jwt;
+      node.ownsTracing = tracing == null;
+      node.tracing = tracing != null ? tracing : NodeTracing.create(config);
       node.startKeyDirectory(serdes, clock);
       ServiceContext context = new ServiceContext(serdes, source, clock);
       node.startHttp(running, context);
@@ -263,7 +277,7 @@ public final class Node implements AutoCloseable {
           topicRoutes.bind(operations);
           keyRoutes.bind(operations);
           streamRoutes.bind(operations);
-        }, validation, access);
+        }, validation, access, tracing);
     try {
       httpPort = deployServers(setup, resolvePort(config.httpHost(), config.httpPort()), config.httpEventLoops());
     } catch (RuntimeException e) {
@@ -351,6 +365,7 @@ public final class Node implements AutoCloseable {
       java.util.Properties props = StreamsDefaults.forService(config, service.name(), applicationServer);
       props.putAll(service.module().streamsConfig());
       props.putAll(serviceMeters.streamsConfig(service.name())); // dead letters and saga states counted
+      props.put(Tracing.APP_CONFIG, tracing); // what its processors' spans go to (Tracing.of(context))
       ServiceRuntime runtime = new ServiceRuntime(service.name(), service.module().topology(context), props);
       runtimes.put(service.name(), runtime);
       meterBinders.add(serviceMeters.bindStreams(runtime.streams(), service.name()));
@@ -434,6 +449,9 @@ public final class Node implements AutoCloseable {
     queryPool.close();
     forwarder.close();
     admin.close(Duration.ofSeconds(5));
+    if (ownsTracing) {
+      tracing.close(); // flushes the spans still buffered
+    }
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -84,6 +84,8 @@ final class GatewayFixture implements AutoCloseable {
       .Settings(io.poseidon.gateway.http.auth.AccessControl.Mode.REQUIRED, io.poseidon.gateway.http.auth.Role.OPERATOR,
       Set.of("prod"), 0, 0, List.of());
   io.poseidon.gateway.http.auth.JwtVerifier jwt;
+  /** Where the server spans go (a test's in-memory exporter); set before {@link #start()}. */
+  io.poseidon.topology.tracing.Tracing tracing = io.poseidon.topology.tracing.Tracing.off();
   private HttpServer server;
 
   final String nodeId;
@@ -136,7 +138,7 @@ final class GatewayFixture implements AutoCloseable {
           new StreamRoutes(vertx, noKafkaHub(), Services.catalog(), new OffLoop(vertx, "fixture-stream", 1, 10),
               new StreamRoutes.Settings(10, 15_000), nodeId).bind(ops);
         }, validation,
-        new io.poseidon.gateway.http.auth.AccessControl(contract, keys, jwt, accessSettings));
+        new io.poseidon.gateway.http.auth.AccessControl(contract, keys, jwt, accessSettings), tracing);
     Router router = GatewayServer.router(vertx, setup);
     router.route().order(-1).handler(ctx -> {
       ctx.addEndHandler(done -> contract.operationOf(ctx.request().method().name(), ctx.request().path())

@@ -65,7 +65,10 @@ class QueryForwarderTest {
     PipelineCommand cancel = (PipelineCommand) b.producer.history().get(0).value();
     assertTrue(cancel.getMeta().getActor().startsWith("ada (key:"), "the owner authenticated the same key: "
         + cancel.getMeta().getActor());
-    assertEquals(TRACEPARENT, cancel.getMeta().getTraceparent());
+    // the caller's trace, under the owner's server span (itself a child of the forwarding node's)
+    assertEquals(io.poseidon.topology.tracing.Tracing.traceIdOf(TRACEPARENT),
+        io.poseidon.topology.tracing.Tracing.traceIdOf(cancel.getMeta().getTraceparent()));
+    assertTrue(!TRACEPARENT.equals(cancel.getMeta().getTraceparent()), "a span of the owner's own");
   }
 
   @Test

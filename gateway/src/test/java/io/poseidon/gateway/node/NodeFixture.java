@@ -58,6 +58,12 @@ final class NodeFixture {
 
   /** As above, with more settings (services, simulator failures ...). */
   static Node start(TestStack stack, String nodeId, String appPrefix, Map<String, String> more) throws IOException {
+    return start(stack, nodeId, appPrefix, more, null);
+  }
+
+  /** As above, with the node's spans going to {@code tracing} (null: the configuration's SDK, off). */
+  static Node start(TestStack stack, String nodeId, String appPrefix, Map<String, String> more,
+      io.poseidon.topology.tracing.Tracing tracing) throws IOException {
     Map<String, String> values = new HashMap<>();
     values.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
     values.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
@@ -71,7 +77,7 @@ final class NodeFixture {
     values.put(PoseidonConfig.HTTP_AUTH_ANONYMOUS_ROLE, "operator"); // as ./poseidon dev
     values.put(PoseidonConfig.HTTP_RATE_LIMIT_REQUESTS_PER_SECOND, "0");
     values.putAll(more);
-    return Node.start(ConfigSource.of(values));
+    return Node.start(ConfigSource.of(values), tracing);
   }
 
   static HttpResponse<String> get(Node node, String path) {

@@ -7,6 +7,7 @@ import io.poseidon.schemas.anchor.ConfigVersion;
 import io.poseidon.schemas.anchor.MasterKeyEvent;
 import io.poseidon.schemas.anchor.SecretVersion;
 import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
@@ -68,7 +69,8 @@ public final class AnchorTopology {
 
     topology.addSource(COMMANDS_SOURCE, strings.deserializer(), serdes.valueDeserializer(AnchorCommand.class),
         AnchorTopics.COMMANDS.name());
-    topology.addProcessor(COMMAND_PROCESSOR, () -> new AnchorCommandProcessor(config, keys, clock), COMMANDS_SOURCE);
+    topology.addProcessor(COMMAND_PROCESSOR, TracedProcessor.of(AnchorModule.NAME,
+        () -> new AnchorCommandProcessor(config, keys, clock)), COMMANDS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONFIG_STORE), strings,
         serdes.valueSerde(ConfigVersion.class)), COMMAND_PROCESSOR);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), strings,

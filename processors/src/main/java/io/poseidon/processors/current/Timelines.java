@@ -20,6 +20,7 @@ import io.poseidon.schemas.harbor.DeploymentStarted;
 import io.poseidon.schemas.harbor.EnvironmentStepChanged;
 import io.poseidon.schemas.lighthouse.AlertRaised;
 import io.poseidon.schemas.lighthouse.AlertResolved;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ final class Timelines {
 
   private Timelines() {}
 
-  /** The entry of an event. */
+  /** The entry of an event: its trace id is its traceparent's (the trace the workflow runs in). */
   static TimelineEntry entry(EventMeta meta, SpecificRecord payload) {
     return TimelineEntry.newBuilder()
         .setEventId(meta.getEventId())
@@ -56,6 +57,7 @@ final class Timelines {
         .setSource(meta.getSource())
         .setTime(Instant.ofEpochMilli(meta.getTime().toEpochMilli()))
         .setSummary(summary(payload))
+        .setTraceId(Tracing.traceIdOf(meta.getTraceparent()))
         .build();
   }
 

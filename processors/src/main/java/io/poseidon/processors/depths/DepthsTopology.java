@@ -4,6 +4,7 @@ import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.depths.ServiceInstance;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -36,7 +37,7 @@ public final class DepthsTopology {
     Topology topology = new Topology();
     topology.addSource(SOURCE, keys.deserializer(), events.deserializer(),
         DepthsTopics.REGISTRATIONS.name());
-    topology.addProcessor(PROCESSOR, () -> new InstanceRegistryProcessor(config, clock), SOURCE);
+    topology.addProcessor(PROCESSOR, TracedProcessor.of(DepthsModule.NAME, () -> new InstanceRegistryProcessor(config, clock)), SOURCE);
     topology.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCE_STORE), keys, instances), PROCESSOR);
     topology.addStateStore(TimerIndex.storeBuilder(EXPIRY_STORE), PROCESSOR);

@@ -20,6 +20,7 @@ import io.poseidon.schemas.lighthouse.RecentErrors;
 import io.poseidon.schemas.lighthouse.SeriesAggregate;
 import io.poseidon.schemas.lighthouse.SeriesInfo;
 import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -105,7 +106,8 @@ public final class LighthouseTopology {
         LighthouseTopics.METRICS.name());
     topology.addSource(LOGS_SOURCE, keys.deserializer(), serdes.valueDeserializer(LogEvent.class),
         LighthouseTopics.LOGS.name());
-    topology.addProcessor(PROCESSOR, () -> new LighthouseProcessor(config, clock), METRICS_SOURCE, LOGS_SOURCE);
+    topology.addProcessor(PROCESSOR, TracedProcessor.of(LighthouseModule.NAME, () -> new LighthouseProcessor(config, clock)),
+        METRICS_SOURCE, LOGS_SOURCE);
 
     Serde<SeriesAggregate> aggregates = serdes.valueSerde(SeriesAggregate.class);
     for (Resolution r : Resolution.values()) {

@@ -8,6 +8,7 @@ import io.poseidon.schemas.oracle.PendingChange;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -51,7 +52,8 @@ public final class OracleTopology {
     Topology topology = new Topology();
     topology.addSource(DOCUMENTS_SOURCE, keys.deserializer(), serdes.valueDeserializer(DocumentEvent.class),
         OracleTopics.DOCUMENTS.name());
-    topology.addProcessor(INDEXER, () -> new OracleIndexer(config, clock, indexes, embedder), DOCUMENTS_SOURCE);
+    topology.addProcessor(INDEXER, TracedProcessor.of(OracleModule.NAME, () -> new OracleIndexer(config, clock, indexes, embedder)),
+        DOCUMENTS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DOCUMENT_STORE), keys,
         serdes.valueSerde(DocumentState.class)), INDEXER);
     // pending changes hold whole documents: not cached, so the cache's memory is not spent on bodies

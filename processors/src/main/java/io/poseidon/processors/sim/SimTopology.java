@@ -10,6 +10,7 @@ import io.poseidon.schemas.tide.IngestEvent;
 import io.poseidon.processors.tide.TideTopics;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import java.util.function.DoubleSupplier;
 import org.apache.kafka.common.serialization.Serde;
@@ -58,7 +59,8 @@ public final class SimTopology {
     SimulatedFleet fleet = new SimulatedFleet();
     topology.addSource(COMMANDS_SOURCE, keys.deserializer(), commands.deserializer(),
         HarborTopics.AGENT_COMMANDS.name());
-    topology.addProcessor(AGENT, () -> new SimulatedDeployAgent(config, clock, random, fleet), COMMANDS_SOURCE);
+    topology.addProcessor(AGENT, TracedProcessor.of(SimModule.NAME, () -> new SimulatedDeployAgent(config, clock, random, fleet)),
+        COMMANDS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), keys,
         commands), AGENT);
     topology.addStateStore(TimerIndex.storeBuilder(TIMER_STORE), AGENT);
@@ -71,7 +73,8 @@ public final class SimTopology {
     Serde<StageCommand> stageCommands = serdes.valueSerde(StageCommand.class);
     topology.addSource(STAGE_COMMANDS_SOURCE, keys.deserializer(), stageCommands.deserializer(),
         ForgeTopics.STAGE_COMMANDS.name());
-    topology.addProcessor(RUNNER, () -> new SimulatedCiRunner(config, clock), STAGE_COMMANDS_SOURCE);
+    topology.addProcessor(RUNNER, TracedProcessor.of(SimModule.NAME, () -> new SimulatedCiRunner(config, clock)),
+        STAGE_COMMANDS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNNER_PENDING_STORE), keys,
         stageCommands), RUNNER);
     topology.addStateStore(TimerIndex.storeBuilder(RUNNER_TIMER_STORE), RUNNER);

@@ -11,6 +11,7 @@ import io.poseidon.schemas.forge.StageSucceeded;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Clock;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -35,6 +36,7 @@ final class SimulatedCiRunner implements Processor<String, StageCommand, String,
   private ProcessorContext<String, StageResult> context;
   private KeyValueStore<String, StageCommand> pending;
   private TimerIndex timers;
+  private Tracing tracing = Tracing.off();
 
   SimulatedCiRunner(SimConfig config, Clock clock) {
     this.config = config;
@@ -46,6 +48,7 @@ final class SimulatedCiRunner implements Processor<String, StageCommand, String,
     this.context = context;
     this.pending = context.getStateStore(SimTopology.RUNNER_PENDING_STORE);
     this.timers = new TimerIndex(context.getStateStore(SimTopology.RUNNER_TIMER_STORE));
+    this.tracing = Tracing.of(context);
     context.schedule(config.timerScanInterval(), PunctuationType.WALL_CLOCK_TIME, this::fire);
   }
 
@@ -61,7 +64,7 @@ final class SimulatedCiRunner implements Processor<String, StageCommand, String,
         return; // redelivered: already scheduled
       }
       pending.put(id, command);
-      timers.schedule(id, clock.millis() + config.stageDuration().toMillis());
+      timers.schedule(id, clock.millis() + config.stageDuration().toMillis(), Tracing.current());
     } else if (command.getPayload() instanceof CancelStage cancel) {
       // the timer stays; when it fires it finds nothing to answer
       pending.delete(id(cancel.getRunId(), cancel.getStage(), cancel.getAttempt()));
@@ -69,12 +72,13 @@ final class SimulatedCiRunner implements Processor<String, StageCommand, String,
   }
 
   void fire(long now) {
-    for (TimerIndex.Timer timer : timers.due(now, 1_000)) {
+    for (TimerIndex.Due due : timers.dueWithTrace(now, 1_000)) {
+      TimerIndex.Timer timer = due.timer();
       timers.cancel(timer.id(), timer.dueAt());
       StageCommand command = pending.get(timer.id());
       if (command != null) {
         pending.delete(timer.id());
-        answer(command);
+        tracing.timer(SimModule.NAME, timer.id(), due.traceparent(), () -> answer(command));
       }
     }
   }

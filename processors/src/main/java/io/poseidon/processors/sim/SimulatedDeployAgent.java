@@ -11,6 +11,7 @@ import io.poseidon.schemas.harbor.StepAction;
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.events.EventMetas;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Clock;
 import java.util.function.DoubleSupplier;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -34,6 +35,7 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, AgentCommand> pending;
   private TimerIndex timers;
+  private Tracing tracing = Tracing.off();
 
   SimulatedDeployAgent(SimConfig config, Clock clock, DoubleSupplier random, SimulatedFleet fleet) {
     this.config = config;
@@ -47,6 +49,7 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
     this.context = context;
     this.pending = context.getStateStore(SimTopology.PENDING_STORE);
     this.timers = new TimerIndex(context.getStateStore(SimTopology.TIMER_STORE));
+    this.tracing = Tracing.of(context);
     context.schedule(config.timerScanInterval(), PunctuationType.WALL_CLOCK_TIME, this::fire);
   }
 
@@ -63,11 +66,12 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
     boolean deploy = command.getPayload() instanceof DeployToEnvironment;
     long due = clock.millis() + (deploy ? config.deployDuration() : config.rollbackDuration()).toMillis();
     pending.put(id, command);
-    timers.schedule(id, due);
+    timers.schedule(id, due, Tracing.current()); // the answer's span continues this one
   }
 
   void fire(long now) {
-    for (TimerIndex.Timer timer : timers.due(now, 1_000)) {
+    for (TimerIndex.Due due : timers.dueWithTrace(now, 1_000)) {
+      TimerIndex.Timer timer = due.timer();
       timers.cancel(timer.id(), timer.dueAt());
       String id = timer.id().startsWith("health|") ? timer.id().substring("health|".length()) : timer.id();
       AgentCommand command = pending.get(id);
@@ -76,7 +80,7 @@ final class SimulatedDeployAgent implements Processor<String, AgentCommand, Stri
       }
       pending.delete(id);
       if (!timer.id().startsWith("health|")) { // health| timers: left by an older version, nothing to do
-        answer(command);
+        tracing.timer(SimModule.NAME, timer.id(), due.traceparent(), () -> answer(command));
       }
     }
   }

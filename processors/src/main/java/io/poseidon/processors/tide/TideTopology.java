@@ -8,6 +8,7 @@ import io.poseidon.schemas.depths.InstanceEvent;
 import io.poseidon.schemas.tide.IngestEvent;
 import io.poseidon.schemas.tide.RuleEvent;
 import io.poseidon.topology.serde.SerdeFactory;
+import io.poseidon.topology.tracing.TracedProcessor;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -72,7 +73,7 @@ public final class TideTopology {
 
     topology.addSource(INGEST_SOURCE, keys.deserializer(), serdes.valueDeserializer(IngestEvent.class),
         TideTopics.INGEST.name());
-    topology.addProcessor(ROUTER, () -> new TideRouter(book, config, clock), INGEST_SOURCE);
+    topology.addProcessor(ROUTER, TracedProcessor.of(TideModule.NAME, () -> new TideRouter(book, config, clock)), INGEST_SOURCE);
     // de-duplication: (source, id) → its record time, in buckets of one window (TideRouter.seen looks at
     // three buckets with point lookups: a bloom filter answers a miss without reading). Not cached: every
     // key is new, so a cache would only add its own bookkeeping

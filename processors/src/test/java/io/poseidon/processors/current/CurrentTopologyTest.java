@@ -358,6 +358,36 @@ class CurrentTopologyTest {
   }
 
   @Test
+  void shouldGiveEveryTimelineEntryTheTraceIdOfTheRequestEvenWhenATimerDecides() {
+    // Given a commit pushed in the caller's trace (tracing off: ids only, nothing recorded)
+    start(Map.of(CurrentConfig.DEPLOYMENT_TIMEOUT_MS, "60000"));
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    EventMeta meta = EventMetas.first("current.CommitPushed", "gateway", "ada", "00-" + trace + "-00f067aa0ba902b7-01",
+        clock);
+    WorkflowCommand push = new WorkflowCommand(meta, new CommitPushed(meta.getCorrelationId(), SERVICE, COMMIT, "main",
+        "ada", new ArrayList<>(THREE_ENVS)));
+    send(push);
+
+    // When forge succeeds, harbor starts, and then the deployment times out (current's timer decides)
+    new Forge(pipelineCommands.readValue()).finished(PipelineStatus.SUCCEEDED, null);
+    TestRecord<String, DeploymentCommand> request = deploymentCommands.readRecord();
+    new Harbor(request.value()).started();
+    advance(Duration.ofSeconds(61));
+
+    // Then every entry of the timeline — the command, current's own facts, forge's and harbor's, the
+    // cancel a timer decided — has the caller's trace id
+    List<TimelineEntry> entries = timeline(meta.getCorrelationId()).getEntries();
+    List<String> types = entries.stream().map(TimelineEntry::getType).toList();
+    assertTrue(types.containsAll(List.of("current.CommitPushed", "forge.PipelineRunFinished", "harbor.DeploymentStarted",
+        "harbor.DeploymentCancelRequested", "current.WorkflowFailed")), types.toString());
+    entries.forEach(e -> assertEquals(trace, e.getTraceId(), e.getType()));
+    // and what current sends carries it in its meta and its Kafka header alike
+    assertEquals(trace, io.poseidon.topology.tracing.Tracing.traceIdOf(request.value().getMeta().getTraceparent()));
+    assertEquals(request.value().getMeta().getTraceparent(),
+        io.poseidon.topology.tracing.Tracing.header(request.headers()));
+  }
+
+  @Test
   void shouldNotTimeOutAWorkflowThatFinished() {
     start(Map.of(CurrentConfig.PIPELINE_TIMEOUT_MS, "60000", CurrentConfig.DEPLOYMENT_TIMEOUT_MS, "60000"));
     WorkflowCommand push = push(SERVICE, COMMIT, "main", List.of("dev"));

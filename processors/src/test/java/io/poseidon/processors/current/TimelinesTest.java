@@ -154,7 +154,7 @@ class TimelinesTest {
 
   private static TimelineEntry entry(String id, String causationId, String source, long offsetMillis) {
     return new TimelineEntry(id, causationId, source + ".Something", source, Instant.ofEpochMilli(T + offsetMillis),
-        id);
+        id, null);
   }
 
   private static List<String> ids(List<TimelineEntry> entries) {

@@ -436,7 +436,9 @@ class ForgeTopologyTest {
   @Test
   void shouldKeepTheRunsCorrelationIdOnEveryEventAndCommand() {
     // Given a request that is part of a commit workflow
-    EventMeta workflow = EventMetas.first("current.CommitPushed", "gateway", "ada", "00-trace-01", clock);
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    EventMeta workflow = EventMetas.first("current.CommitPushed", "gateway", "ada", "00-" + trace + "-00f067aa0ba902b7-01",
+        clock);
     PipelineCommand request = new PipelineCommand(EventMetas.causedBy(workflow, "forge.PipelineRunRequested",
         "current", clock), runRequest("run-1", null, null));
     send(request);
@@ -462,7 +464,11 @@ class ForgeTopologyTest {
 
     // And causation names the event that caused each transition
     assertEquals(request.getMeta().getEventId(), out.get(0).getMeta().getCausationId());
-    assertEquals("00-trace-01", out.get(0).getMeta().getTraceparent(), "the trace goes on");
+    // the trace goes on, through the retry (a timer) and the timeout (a timer) too (docs/tracing.md)
+    out.forEach(e -> assertEquals(trace, io.poseidon.topology.tracing.Tracing.traceIdOf(e.getMeta().getTraceparent()),
+        "trace of " + describe(e)));
+    runner.received.forEach(c -> assertEquals(trace,
+        io.poseidon.topology.tracing.Tracing.traceIdOf(c.getMeta().getTraceparent()), "trace of " + describe(c)));
     PipelineEvent retrying = find(out, "test RETRYING #1");
     PipelineEvent rerun = find(out, "test RUNNING #2");
     assertEquals(retrying.getMeta().getCausationId(), runner.lastResults.get(1).getMeta().getEventId());
@@ -697,7 +703,9 @@ class ForgeTopologyTest {
     /** A runner that starts its own chain: its result names another correlation id. */
     StageResult answerWithForeignCorrelation(StageCommand command) {
       RunStage r = (RunStage) command.getPayload();
-      EventMeta meta = EventMetas.first("forge.StageSucceeded", "runner-9", "runner-9", null, clock);
+      // its own correlation id, but the command's trace context, as the runner protocol asks
+      EventMeta meta = EventMetas.first("forge.StageSucceeded", "runner-9", "runner-9",
+          command.getMeta().getTraceparent(), clock);
       assertNotEquals(command.getMeta().getCorrelationId(), meta.getCorrelationId());
       StageResult result = new StageResult(meta, StageSucceeded.newBuilder().setRunId(r.getRunId())
           .setStage(r.getStage()).setAttempt(r.getAttempt()).setRunnerId("runner-9").setMetrics(Map.of()).build());

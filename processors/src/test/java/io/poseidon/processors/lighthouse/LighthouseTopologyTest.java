@@ -367,7 +367,10 @@ class LighthouseTopologyTest {
   void shouldReportAgainWhenAHealthGateStartsAndTieAlertsToTheDeployment() {
     start(Map.of());
     rule("p99-high", "checkout", Stat.P99, "1m", AlertOp.GT, 500, "0s", Map.of());
-    DeploymentEvent gate = step("d-1", "checkout", "prod", StepAction.HEALTH_GATE, StepStatus.RUNNING);
+    String deploymentTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"; // harbor's span of the step
+    DeploymentEvent untraced = step("d-1", "checkout", "prod", StepAction.HEALTH_GATE, StepStatus.RUNNING);
+    DeploymentEvent gate = DeploymentEvent.newBuilder(untraced).setMeta(io.poseidon.schemas.common.EventMeta
+        .newBuilder(untraced.getMeta()).setTraceparent(deploymentTrace).build()).build();
     deployments.pipeInput("checkout", gate);
     send("checkout", "prod", values(clock.instant(), 900, 1000));
     harness.advance(Duration.ofSeconds(1));
@@ -379,6 +382,9 @@ class LighthouseTopologyTest {
     assertEquals(HealthState.UNHEALTHY, judged.getState());
     assertEquals("d-1", judged.getDeploymentId());
     assertEquals(gate.getMeta().getCorrelationId(), report.getMeta().getCorrelationId());
+    // the report and the alert are in the deployment's trace, under harbor's span of the step (not in the
+    // trace of a metric batch): harbor's health gate, and a rollback it decides, stay in that trace
+    assertEquals(deploymentTrace, report.getMeta().getTraceparent());
     assertTrue(judged.getReasons().stream().anyMatch(r -> r.startsWith("critical alert firing: p99-high")),
         judged.getReasons().toString());
 

@@ -3,6 +3,8 @@ package io.poseidon.processors.testing;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.poseidon.topology.streams.StreamsDefaults;
+import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,24 +41,37 @@ public final class TopologyHarness implements AutoCloseable {
   private final MutableClock clock;
   private final SerdeFactory serdes = SerdeFactory.forTopologyTests();
   private final Map<String, Object> extraConfig;
+  private final Tracing tracing;
   private TopologyTestDriver driver;
 
   public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock) {
-    this(service, topology, clock, Map.of());
+    this(service, topology, clock, Map.of(), Tracing.off());
   }
 
   /** With more Streams settings, e.g. the node's metric hooks ({@code SagaStates.CONFIG}). */
   public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock, Map<String, Object> extraConfig) {
+    this(service, topology, clock, extraConfig, Tracing.off());
+  }
+
+  /** As above, with the processors' spans going to {@code tracing} (a test SDK with an in-memory exporter). */
+  public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock, Tracing tracing) {
+    this(service, topology, clock, Map.of(), tracing);
+  }
+
+  public TopologyHarness(String service, Supplier<Topology> topology, MutableClock clock, Map<String, Object> extraConfig,
+      Tracing tracing) {
     this.service = service;
     this.topology = topology;
     this.clock = clock;
     this.extraConfig = Map.copyOf(extraConfig);
+    this.tracing = tracing;
     this.driver = newDriver();
   }
 
   private TopologyTestDriver newDriver() {
     java.util.Properties props = StreamsDefaults.forTopologyTest(service);
     props.putAll(extraConfig);
+    props.put(Tracing.APP_CONFIG, tracing); // as the node hands its instance to every Streams client
     return new TopologyTestDriver(topology.get(), props, clock.instant());
   }
 
@@ -121,7 +136,7 @@ public final class TopologyHarness implements AutoCloseable {
 
   /** The ids of the timers in a {@code TimerIndex} store, oldest due first. */
   public List<String> timerIds(String timerStore) {
-    return this.<String>entries(timerStore).stream().map(kv -> kv.value).toList();
+    return this.<String>entries(timerStore).stream().map(kv -> TimerIndex.idOf(kv.key)).toList();
   }
 
   /**

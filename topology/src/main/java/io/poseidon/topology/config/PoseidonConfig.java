@@ -68,6 +68,10 @@ public final class PoseidonConfig extends AbstractConfig {
   public static final String HTTP_STREAM_MAX_VALUE_BYTES = "http.stream.max-value-bytes";
   public static final String HTTP_CORS_ALLOWED_ORIGINS = "http.cors.allowed-origins";
 
+  public static final String TRACING_EXPORTER = "tracing.exporter";
+  public static final String TRACING_SERVICE_NAME = "tracing.service-name";
+  public static final String TRACING_OTLP_ENDPOINT = "tracing.otlp.endpoint";
+
   /** Global compatibility rules the node accepts in the registry: BACKWARD or stricter. */
   public static final List<String> COMPATIBILITY_LEVELS =
       List.of("BACKWARD", "BACKWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
@@ -195,7 +199,17 @@ public final class PoseidonConfig extends AbstractConfig {
       .define(HTTP_STREAM_MAX_VALUE_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1024), Importance.LOW,
           "Largest event value a live stream sends as JSON; a larger one is sent as {\"truncated\": true, \"chars\": n}.")
       .define(HTTP_CORS_ALLOWED_ORIGINS, Type.LIST, List.of(), Importance.MEDIUM,
-          "Origins browsers may call the API from (exact, e.g. https://portal.example.com); empty: no CORS.");
+          "Origins browsers may call the API from (exact, e.g. https://portal.example.com); empty: no CORS.")
+      .define(TRACING_EXPORTER, Type.STRING, "none", ValidString.in("none", "otlp"), Importance.MEDIUM,
+          "Where the node's spans go: none (off: trace ids still travel with every event, no span is recorded) "
+              + "or otlp (OpenTelemetry Protocol, to tracing.otlp.endpoint). The standard OTEL_TRACES_EXPORTER "
+              + "wins when set (docs/tracing.md).")
+      .define(TRACING_OTLP_ENDPOINT, Type.STRING, "", Importance.MEDIUM,
+          "OTLP endpoint of the collector (http/protobuf: http://collector:4318); empty: OpenTelemetry's default "
+              + "(http://localhost:4318). OTEL_EXPORTER_OTLP_ENDPOINT wins when set.")
+      .define(TRACING_SERVICE_NAME, Type.STRING, "poseidon", Importance.LOW,
+          "service.name of the node's spans (each span names its Poseidon service too); OTEL_SERVICE_NAME wins "
+              + "when set.");
 
   private final ConfigSource source;
 

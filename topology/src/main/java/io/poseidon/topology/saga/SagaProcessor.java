@@ -2,6 +2,7 @@ package io.poseidon.topology.saga;
 
 import io.poseidon.topology.errors.RejectedRecordException;
 import io.poseidon.topology.timers.TimerIndex;
+import io.poseidon.topology.tracing.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * punctuator fires due timers, each in its own unit of work, and removes finished entities once their
  * {@link Retention} is over. Where the node counts saga states ({@link SagaStates}), it keeps the
  * count of the entities {@link #counted()} names in flight by state as the units change them.
+ *
+ * <p>Every record is decided inside a processing span and every due timer inside a timer span
+ * ({@link Tracing}), so what a unit emits carries that span's context as its traceparent; a timer
+ * armed by a unit remembers the unit's span, and its own span continues that trace (a health gate
+ * that passes by timer stays in the deployment's trace).
  */
 public abstract class SagaProcessor<U extends UnitOfWork>
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -47,6 +53,7 @@ public abstract class SagaProcessor<U extends UnitOfWork>
   private final Map<String, SagaStates.Counted<?>> counted = new LinkedHashMap<>();
   /** This task's part of {@link #states}: taken away again when the task closes. */
   private final Map<SagaStates.Key, Long> counts = new LinkedHashMap<>();
+  private Tracing tracing = Tracing.off();
 
   /**
    * @param service the service's name (in messages)
@@ -62,6 +69,7 @@ public abstract class SagaProcessor<U extends UnitOfWork>
   @Override
   public final void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
+    this.tracing = Tracing.of(context);
     this.timers = new TimerIndex(context.getStateStore(timerStore));
     retentions.clear();
     for (Retention<?> retention : open(context)) {
@@ -155,22 +163,27 @@ public abstract class SagaProcessor<U extends UnitOfWork>
     if (record.value() == null) {
       throw new RejectedRecordException("empty value: " + service + " never reads tombstones");
     }
-    U unit = begin(record.key());
-    decide(unit, record);
-    apply(unit);
+    tracing.process(service, context, record, () -> {
+      U unit = begin(record.key());
+      decide(unit, record);
+      apply(unit);
+    });
   }
 
   /** Punctuator: fires every timer due at {@code wallClockMillis}, each in its own unit of work. */
   public final void fireDueTimers(long wallClockMillis) {
-    for (TimerIndex.Timer timer : timers.due(wallClockMillis, TIMERS_PER_SCAN)) {
+    for (TimerIndex.Due due : timers.dueWithTrace(wallClockMillis, TIMERS_PER_SCAN)) {
+      TimerIndex.Timer timer = due.timer();
       timers.cancel(timer.id(), timer.dueAt());
       if (Retention.isRetentionTimer(timer.id())) {
         expire(timer);
         continue;
       }
-      U unit = beginTimer(timer);
-      decideTimer(unit, timer);
-      apply(unit);
+      tracing.timer(service, timer.id(), due.traceparent(), () -> {
+        U unit = beginTimer(timer);
+        decideTimer(unit, timer);
+        apply(unit);
+      });
     }
   }
 
@@ -209,8 +222,9 @@ public abstract class SagaProcessor<U extends UnitOfWork>
     for (TimerIndex.Timer t : unit.timersToCancel()) {
       timers.cancel(t.id(), t.dueAt());
     }
+    String armedIn = Tracing.current(); // the unit's span: the timer's span continues its trace
     for (TimerIndex.Timer t : unit.timersToSchedule()) {
-      timers.schedule(t.id(), t.dueAt());
+      timers.schedule(t.id(), t.dueAt(), armedIn);
     }
     for (TimerIndex.Timer t : removals) {
       timers.schedule(t.id(), t.dueAt());

@@ -5,6 +5,7 @@ import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.config.IdOption;
+import io.poseidon.topology.tracing.TraceparentSerializer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -122,24 +123,34 @@ public final class SerdeFactory {
   public Serializer<SpecificRecord> anyValueSerializer() {
     if (registryConfig == null) {
       Map<Class<?>, Serializer<SpecificRecord>> byType = new java.util.concurrent.ConcurrentHashMap<>();
-      return (topic, value) -> value == null ? null : byType.computeIfAbsent(value.getClass(),
+      Serializer<SpecificRecord> any = (topic, value) -> value == null ? null : byType.computeIfAbsent(value.getClass(),
           c -> {
             @SuppressWarnings("unchecked")
             Serializer<SpecificRecord> s = (Serializer<SpecificRecord>) (Serializer<?>)
                 singleObjectSerde((Class<SpecificRecord>) c).serializer();
             return s;
           }).serialize(topic, value);
+      return new TraceparentSerializer<>(any);
     }
     AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
     serializer.configure(registryConfig, false);
-    return new SchemaCache.CachingSerializer<>(serializer);
+    return new TraceparentSerializer<>(new SchemaCache.CachingSerializer<>(serializer));
   }
 
   public static Serde<String> stringKeys() {
     return Serdes.String();
   }
 
+  /**
+   * A value serializer also writes the event's traceparent as the Kafka header {@code traceparent}
+   * ({@link TraceparentSerializer}): the gateway's producer and every topology's sinks alike.
+   */
   private <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
+    Serde<T> serde = plainSerde(type, isKey);
+    return isKey ? serde : Serdes.serdeFrom(new TraceparentSerializer<>(serde.serializer()), serde.deserializer());
+  }
+
+  private <T extends SpecificRecord> Serde<T> plainSerde(Class<T> type, boolean isKey) {
     if (registryConfig == null) {
       return singleObjectSerde(type);
     }

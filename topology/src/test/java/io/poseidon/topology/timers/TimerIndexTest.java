@@ -53,6 +53,26 @@ class TimerIndexTest {
   }
 
   @Test
+  void shouldRememberTheTraceparentATimerWasArmedWith() {
+    // Given a timer armed inside a span, one armed outside any, and one written before timers kept traces
+    String armedIn = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    timers.schedule("traced", 1_000, armedIn);
+    timers.schedule("untraced", 2_000, null);
+    store.put(TimerIndex.key("old", 3_000), "old");
+
+    // When they are due
+    List<TimerIndex.Due> due = timers.dueWithTrace(5_000, 100);
+
+    // Then each comes back with its id, and the traced one with the span it was armed in
+    assertEquals(List.of(new TimerIndex.Due(new Timer("traced", 1_000), armedIn),
+        new TimerIndex.Due(new Timer("untraced", 2_000), null), new TimerIndex.Due(new Timer("old", 3_000), null)), due);
+    assertEquals(List.of(new Timer("traced", 1_000), new Timer("untraced", 2_000), new Timer("old", 3_000)),
+        timers.due(5_000, 100));
+    timers.cancel("traced", 1_000);
+    assertEquals(2, timers.due(5_000, 100).size(), "cancelled by id and due time, whatever the value");
+  }
+
+  @Test
   void shouldOrderByDueTimeNotByDigitCount() {
     // Given due times with different numbers of digits (string order would put 10000 before 9)
     timers.schedule("ten-thousand", 10_000);
