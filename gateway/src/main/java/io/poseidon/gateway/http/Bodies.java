@@ -62,6 +62,12 @@ public final class Bodies {
     }
     try {
       Object value = STRICT.readValue(body.getBytes(), Object.class);
+      String nul = nulAt(value, "");
+      if (nul != null) {
+        ApiError.send(ctx, 400, "validation_failed", "the request body holds a NUL character",
+            List.of(new FieldError(nul.isEmpty() ? "body" : nul, NUL_MESSAGE)));
+        return;
+      }
       ctx.put(PARSED, wrap(value));
       ctx.next();
     } catch (JsonProcessingException e) {
@@ -93,7 +99,10 @@ public final class Bodies {
       String line = text.substring(start, end).strip();
       if (!line.isEmpty()) {
         try {
-          lines.add(new Line(index, wrap(STRICT.readValue(line, Object.class)), null));
+          Object value = STRICT.readValue(line, Object.class);
+          String nul = nulAt(value, "");
+          lines.add(nul == null ? new Line(index, wrap(value), null)
+              : new Line(index, null, (nul.isEmpty() ? "" : nul + ": ") + NUL_MESSAGE));
         } catch (JsonProcessingException e) {
           lines.add(new Line(index, null, "is not valid JSON: " + safeMessage(e) + " (column "
               + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
@@ -158,6 +167,41 @@ public final class Bodies {
       }
     }
     return true;
+  }
+
+  static final String NUL_MESSAGE = "must not contain the NUL character (U+0000): no event text may hold it "
+      + "(PostgreSQL and most sinks refuse it)";
+
+  /**
+   * The path of the first string (a value or a member name) of {@code value} that holds U+0000 —
+   * {@code version}, {@code points[3].labels.route}, {@code [0].payload} — "" for the value itself, null
+   * when none does.
+   */
+  static String nulAt(Object value, String path) {
+    if (value instanceof String text) {
+      return text.indexOf('\0') >= 0 ? path : null;
+    }
+    if (value instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String name = String.valueOf(e.getKey());
+        String here = path.isEmpty() ? name : path + "." + name;
+        if (name.indexOf('\0') >= 0) {
+          return here;
+        }
+        String found = nulAt(e.getValue(), here);
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        String found = nulAt(list.get(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   /** The parsed body: a JsonObject, a JsonArray, a scalar, or null when the request had none. */

@@ -1,6 +1,8 @@
 package io.poseidon.gateway.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -25,5 +27,16 @@ class BodiesTest {
     assertTrue(unquoted.startsWith("Unrecognized token"), unquoted);
     String inArray = messageOf("[\"a\", c0rrect-horse-battery]");
     assertFalse(inArray.contains("c0rrect") || inArray.contains("horse"), inArray);
+  }
+
+  @Test
+  void shouldNameWhereANulCharacterIs() throws JsonProcessingException {
+    ObjectMapper json = new ObjectMapper();
+    assertEquals("version", Bodies.nulAt(json.readValue("{\"service\":\"a\",\"version\":\"1.0\\u0000\"}", Object.class), ""));
+    assertEquals("points[1].labels.route", Bodies.nulAt(json.readValue(
+        "{\"points\":[{\"name\":\"x\"},{\"labels\":{\"route\":\"/a\\u0000b\"}}]}", Object.class), ""));
+    assertEquals("[0].attributes.k\u0000", Bodies.nulAt(json.readValue("[{\"attributes\":{\"k\\u0000\":\"v\"}}]", Object.class), ""),
+        "a member name too");
+    assertNull(Bodies.nulAt(json.readValue("{\"a\":[\"b\",1,null,{\"c\":\"d\"}]}", Object.class), ""));
   }
 }

@@ -108,6 +108,16 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void shouldRefuseANulCharacterWith400NamingTheField() {
+    GatewayFixture.Reply reply = gateway.postJson(INSTANCES,
+        "{\"instanceId\":\"i-1\",\"host\":\"h\\u0000\",\"port\":1}");
+
+    assertEquals(400, reply.status(), reply.body());
+    assertTrue(reply.body().contains("\"field\":\"host\""), reply.body());
+    assertTrue(gateway.producer.history().isEmpty(), "nothing produced");
+  }
+
+  @Test
   void shouldNotLetAHugeIntegerWrapIntoAValidPort() {
     GatewayFixture.Reply reply = gateway.postJson(INSTANCES,
         "{\"instanceId\":\"w-1\",\"host\":\"h\",\"port\":18446744073709560059}");

@@ -87,6 +87,20 @@ class TideRoutesTest {
   }
 
   @Test
+  void shouldRejectAnNdjsonLineHoldingANulCharacterAndTakeTheOthers() {
+    String nul = LOG.replace("\"message\":\"", "\"message\":\"a\\u0000b");
+    GatewayFixture.Reply reply = gateway.post("/api/v1/ingest", NDJSON, LOG + "\n" + nul + "\n");
+
+    assertEquals(202, reply.status(), reply.body());
+    assertEquals(1, reply.json().getInteger("accepted"));
+    JsonObject rejected = reply.json().getJsonArray("rejected").getJsonObject(0);
+    assertEquals(1, rejected.getInteger("index"));
+    assertTrue(rejected.getString("message").contains("payload.message: must not contain the NUL character"),
+        rejected.encode());
+    assertEquals(1, gateway.producer.history().size());
+  }
+
+  @Test
   void shouldAnswer400AndProduceNothingWhenNoItemIsValidOrTheBatchIsTooLarge() {
     GatewayFixture.Reply none = gateway.postJson("/api/v1/ingest", "[{\"kind\":\"log\"},{\"source\":\"x\"}]");
     assertEquals(400, none.status(), none.body());
