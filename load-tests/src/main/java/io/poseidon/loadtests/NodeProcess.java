@@ -72,6 +72,19 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** The process's resident set (VmRSS), after asking its JVM for a full GC ({@code jcmd GC.run}). */
+  /** The node's heap in use right after a full GC (jcmd GC.heap_info after GC.run): what it holds live. */
+  long heapUsedAfterGcBytes() throws IOException, InterruptedException {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    Process info = new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true)
+        .start();
+    String out = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    info.waitFor();
+    java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+  }
+
   long rssAfterGcBytes() throws IOException, InterruptedException {
     Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(process.pid()), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)

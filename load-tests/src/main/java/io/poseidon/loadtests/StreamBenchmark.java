@@ -82,7 +82,15 @@ public final class StreamBenchmark {
     final AtomicLong received = new AtomicLong();
     final AtomicInteger connected = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
+    /** Why connections ended: WebSocket close codes and reasons, SSE end or error, with when (s since connect). */
+    final Map<String, AtomicInteger> closeReasons = new java.util.concurrent.ConcurrentHashMap<>();
+    volatile long connectedAt = System.nanoTime();
     volatile boolean recording;
+
+    void ended(String why) {
+      long s = (System.nanoTime() - connectedAt) / 1_000_000_000L;
+      closeReasons.computeIfAbsent(why + " after ~" + (s / 5 * 5) + " s", k -> new AtomicInteger()).incrementAndGet();
+    }
 
     /** One message: its first "time" is the event's send time. */
     void message(String text) {
@@ -114,8 +122,14 @@ public final class StreamBenchmark {
     ProcessStats.Memory rssDuring;
     long nodeRssBefore;
     long nodeRssDuring;
+    long nodeHeapBefore;
+    long nodeHeapDuring;
     int evicted;
     CpuUsage idle;
+    Sink wsSink = new Sink();
+    Sink sseSink = new Sink();
+    Map<String, AtomicInteger> wsEnded;
+    Map<String, AtomicInteger> sseEnded;
     JfrProfile.Summary profile;
     jdk.jfr.Recording jfrWarmUp = JfrProfile.warmUp();
     Vertx clients = Vertx.vertx();
@@ -152,10 +166,12 @@ public final class StreamBenchmark {
         System.gc();
         rssBefore = ProcessStats.memoryAfterGc(registry);
         nodeRssBefore = node.rssAfterGcBytes();
-        Sink wsSink = new Sink();
-        Sink sseSink = new Sink();
+        nodeHeapBefore = node.heapUsedAfterGcBytes();
         connect(clients, node.port, ws, sse, workload, wsSink, sseSink);
         say("connected %d WebSocket and %d SSE clients", wsSink.connected.get(), sseSink.connected.get());
+        wsSink.connectedAt = System.nanoTime();
+        sseSink.connectedAt = wsSink.connectedAt;
+        say("node live metrics after connecting:%n%s", scrape(clients, node.port));
         jdk.jfr.Recording recording = JfrProfile.start();
         phases.add(phase("live stream (" + ws + " WebSocket + " + sse + " SSE clients)", load, rate, warmup, measured,
             target, registry, List.of(wsSink, sseSink)));
@@ -164,7 +180,13 @@ public final class StreamBenchmark {
         jfrWarmUp.close();
         rssDuring = ProcessStats.memoryAfterGc(registry);
         nodeRssDuring = node.rssAfterGcBytes();
+        nodeHeapDuring = node.heapUsedAfterGcBytes();
+        say("node heap in use after a full GC: %d MB before the clients, %d MB with them", nodeHeapBefore >> 20,
+            nodeHeapDuring >> 20);
         evicted = wsSink.closed.get() + sseSink.closed.get();
+        say("connections ended: WebSocket %s; SSE %s", wsSink.closeReasons, sseSink.closeReasons);
+        wsEnded = new java.util.TreeMap<>(wsSink.closeReasons); // what ended during the run, not at our own close below
+        sseEnded = new java.util.TreeMap<>(sseSink.closeReasons);
         consumers = scrape(clients, node.port);
         say("node log (last lines):%n%s", node.logTail(60));
       }
@@ -173,7 +195,8 @@ public final class StreamBenchmark {
       LocalStack.deleteRecursively(work);
     }
     String report = report(started, machine, rate, ws, sse, services, warmup, measured, idle, phases, rssBefore,
-        rssDuring, nodeRssBefore, nodeRssDuring, evicted, consumers, profile);
+        rssDuring, nodeRssBefore, nodeRssDuring, nodeHeapBefore, nodeHeapDuring, evicted, wsEnded, sseEnded, consumers,
+        profile);
     Files.createDirectories(out);
     Path file = out.resolve(started.toLocalDate() + "-stream.md");
     Files.writeString(file, report);
@@ -259,7 +282,11 @@ public final class StreamBenchmark {
             .onSuccess(socket -> {
               wsSink.connected.incrementAndGet();
               socket.textMessageHandler(wsSink::message);
-              socket.closeHandler(v -> wsSink.closed.incrementAndGet());
+              socket.closeHandler(v -> {
+                wsSink.closed.incrementAndGet();
+                wsSink.ended("WebSocket close " + socket.closeStatusCode() + " " + socket.closeReason());
+              });
+              socket.exceptionHandler(err -> wsSink.ended("WebSocket error " + err));
               ready.countDown();
             }).onFailure(err -> ready.countDown());
       }
@@ -281,7 +308,14 @@ public final class StreamBenchmark {
                   }
                 }
               });
-              resp.endHandler(v -> sseSink.closed.incrementAndGet());
+              resp.endHandler(v -> {
+                sseSink.closed.incrementAndGet();
+                sseSink.ended("SSE end");
+              });
+              resp.exceptionHandler(err -> {
+                sseSink.closed.incrementAndGet();
+                sseSink.ended("SSE error " + err);
+              });
               ready.countDown();
             }).onFailure(err -> ready.countDown());
       }
@@ -303,8 +337,9 @@ public final class StreamBenchmark {
 
   static String report(ZonedDateTime started, ProcessStats.Machine machine, int rate, int ws, int sse, int services,
       Duration warmup, Duration measured, CpuUsage idle, List<Phase> phases, ProcessStats.Memory rssBefore,
-      ProcessStats.Memory rssDuring, long nodeRssBefore, long nodeRssDuring,
-      int evicted, String consumers, JfrProfile.Summary profile) {
+      ProcessStats.Memory rssDuring, long nodeRssBefore, long nodeRssDuring, long nodeHeapBefore, long nodeHeapDuring,
+      int evicted, Map<String, AtomicInteger> wsEnded, Map<String, AtomicInteger> sseEnded, String consumers,
+      JfrProfile.Summary profile) {
     StringBuilder md = new StringBuilder();
     md.append("# Live streams under many clients — ").append(started.toLocalDate()).append("\n\n");
     md.append(String.format(Locale.ROOT, "Run %s by `%s` (`--rate %d --ws %d --sse %d --services %d --warmup %d "
@@ -343,10 +378,14 @@ public final class StreamBenchmark {
             + "clients connected ≤ 200 MB — %d MB (%s): the node process's VmRSS after a full GC (jcmd GC.run) %d MB "
             + "before the clients connected, %d MB with the %d clients connected at the end of the stream phase. "
             + "(The benchmark JVM, with broker and clients, grew %d MB.) One consumer per topic — see the metrics "
-            + "below. Clients closed during the run (evicted as slow): %d. The JFR profile below is of the benchmark "
-            + "JVM (clients, broker), not of the node.%n%n",
+            + "below. Client connections that ended during the run: %d (WebSocket: %s; SSE: %s). The node's heap in "
+            + "use right after a full GC (jcmd GC.heap_info): %d MB before the clients, %d MB with them (+%d MB: what "
+            + "the clients hold live; the rest of the RSS growth is heap G1 committed under the load and native "
+            + "buffers). The JFR profile below is of the benchmark JVM (clients, broker), not of the node.%n%n",
         p99, p99 <= 100 ? "met" : "missed", growth >> 20, growth <= 200L << 20 ? "met" : "missed",
-        nodeRssBefore >> 20, nodeRssDuring >> 20, ws + sse, clientSide >> 20, evicted));
+        nodeRssBefore >> 20, nodeRssDuring >> 20, ws + sse, clientSide >> 20, evicted,
+        wsEnded.isEmpty() ? "none" : wsEnded.toString(), sseEnded.isEmpty() ? "none" : sseEnded.toString(),
+        nodeHeapBefore >> 20, nodeHeapDuring >> 20, (nodeHeapDuring - nodeHeapBefore) >> 20));
     md.append("Node metrics at the end of the stream phase:\n\n```\n").append(consumers).append("```\n");
     if (profile != null) {
       md.append("\n").append(JfrProfile.markdown(profile, "stream phase"));
