@@ -372,28 +372,7 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     private static void stopProcess(ProcessHandle handle) {
-        if (!handle.isAlive()) {
-            return;
-        }
-        handle.destroy();
-        try {
-            handle.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warn("Apicurio Registry process {} did not stop within {} s; killing it", handle.pid(),
-                    STOP_GRACE.toSeconds());
-            handle.destroyForcibly();
-            try {
-                handle.onExit().get(5, TimeUnit.SECONDS);
-            } catch (Exception e2) {
-                if (e2 instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                LOG.warn("Apicurio Registry process {} is still alive after SIGKILL", handle.pid());
-            }
-        }
+        SupervisedProcess.stop("Apicurio Registry", handle, STOP_GRACE);
     }
 
     private static boolean exitsWithin(Process process, Duration timeout) {

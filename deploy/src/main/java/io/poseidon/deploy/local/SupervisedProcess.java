@@ -212,18 +212,31 @@ public final class SupervisedProcess implements AutoCloseable {
     }
 
     private static void stop(String name, ProcessHandle handle) {
+        stop(name, handle, STOP_GRACE);
+    }
+
+    /** SIGTERM, then SIGKILL after {@code grace}, and waits for the exit (the registry's stop too). */
+    static void stop(String name, ProcessHandle handle, Duration grace) {
         if (!handle.isAlive()) {
             return;
         }
         handle.destroy();
         try {
-            handle.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            handle.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            LOG.warn("{} process {} did not stop within {} s; killing it", name, handle.pid(), STOP_GRACE.toSeconds());
+            LOG.warn("{} process {} did not stop within {} s; killing it", name, handle.pid(), grace.toSeconds());
             handle.destroyForcibly();
+            try {
+                handle.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception e2) {
+                if (e2 instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.warn("{} process {} is still alive after SIGKILL", name, handle.pid());
+            }
         }
     }
 }

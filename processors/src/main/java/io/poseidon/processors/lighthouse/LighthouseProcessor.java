@@ -316,21 +316,27 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     }
   }
 
+  /** Labels as the flat records carry them: name=value pairs, sorted by name, comma-separated. */
+  static String labelsText(java.util.Map<String, String> labels) {
+    StringBuilder text = new StringBuilder();
+    new java.util.TreeMap<>(labels).forEach((k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append('=')
+        .append(v));
+    return text.toString();
+  }
+
   /** The minute as it now is, flat, to lighthouse.rollups (what the JDBC sink keeps as one row per series and minute). */
   private void publishRollup(String service, SeriesPart part, long start, Aggregate minute) {
     if (minute.isEmpty()) {
       return;
     }
-    StringBuilder labels = new StringBuilder();
-    new java.util.TreeMap<>(part.labels).forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",")
-        .append(k).append('=').append(v));
+    String labels = labelsText(part.labels);
     // readable and NUL-free (the series key separates its parts with NULs, which PostgreSQL's text refuses)
     String id = service + "|" + part.first.getName() + "|" + labels + "@" + start;
     io.poseidon.schemas.lighthouse.MetricRollup rollup = io.poseidon.schemas.lighthouse.MetricRollup.newBuilder()
         .setRollupId(id)
         .setService(service)
         .setMetric(part.first.getName())
-        .setLabels(labels.toString())
+        .setLabels(labels)
         .setEnvironment(part.labels.get(Series.ENVIRONMENT))
         .setUnit(part.first.getUnit())
         .setWindowStart(Instant.ofEpochMilli(start))
@@ -576,26 +582,17 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   /** The alert's new state, flat, to lighthouse.alert-states (what the JDBC sink keeps as one row per alert). */
   private void snapshot(AlertStatus a, Instant firingSince, Double value, String state, Instant resolvedAt,
       String reason, Instant now) {
-    StringBuilder labels = new StringBuilder();
-    new java.util.TreeMap<>(a.getLabels()).forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",")
-        .append(k).append('=').append(v));
+    String labels = labelsText(a.getLabels());
     io.poseidon.schemas.lighthouse.AlertSnapshot snapshot = io.poseidon.schemas.lighthouse.AlertSnapshot.newBuilder()
         .setAlertId(a.getAlertId())
         .setRuleId(a.getRuleId())
         .setService(a.getService())
         .setEnvironment(a.getEnvironment())
         .setMetric(a.getMetric())
-        .setLabels(labels.toString())
+        .setLabels(labels)
         .setSeverity(a.getSeverity())
         .setStat(String.valueOf(a.getStat()))
-        .setOp(switch (a.getOp()) {
-          case GT -> ">";
-          case GE -> ">=";
-          case LT -> "<";
-          case LE -> "<=";
-          case EQ -> "==";
-          case NE -> "!=";
-        })
+        .setOp(Alerts.symbol(a.getOp()))
         .setThreshold(a.getThreshold())
         .setValue(value)
         .setState(state)
