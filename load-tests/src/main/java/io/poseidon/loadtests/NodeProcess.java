@@ -72,8 +72,8 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** The process's resident set (VmRSS), after asking its JVM for a full GC ({@code jcmd GC.run}). */
-  /** The node's heap in use right after a full GC (jcmd GC.heap_info after GC.run): what it holds live. */
-  long heapUsedAfterGcBytes() throws IOException, InterruptedException {
+  /** The node's heap right after a full GC (jcmd GC.heap_info after GC.run): {in use (what it holds live), committed}. */
+  long[] heapAfterGcBytes() throws IOException, InterruptedException {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
@@ -81,8 +81,9 @@ final class NodeProcess implements AutoCloseable {
         .start();
     String out = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     info.waitFor();
-    java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
-    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+    java.util.regex.Matcher heap = java.util.regex.Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(out);
+    return heap.find() ? new long[] {Long.parseLong(heap.group(2)) * 1024, Long.parseLong(heap.group(1)) * 1024}
+        : new long[] {-1, -1};
   }
 
   long rssAfterGcBytes() throws IOException, InterruptedException {

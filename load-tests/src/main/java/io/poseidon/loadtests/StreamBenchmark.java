@@ -124,6 +124,8 @@ public final class StreamBenchmark {
     long nodeRssDuring;
     long nodeHeapBefore;
     long nodeHeapDuring;
+    long nodeCommittedBefore;
+    long nodeCommittedDuring;
     int evicted;
     CpuUsage idle;
     Sink wsSink = new Sink();
@@ -166,7 +168,9 @@ public final class StreamBenchmark {
         System.gc();
         rssBefore = ProcessStats.memoryAfterGc(registry);
         nodeRssBefore = node.rssAfterGcBytes();
-        nodeHeapBefore = node.heapUsedAfterGcBytes();
+        long[] heapBefore = node.heapAfterGcBytes();
+        nodeHeapBefore = heapBefore[0];
+        nodeCommittedBefore = heapBefore[1];
         connect(clients, node.port, ws, sse, workload, wsSink, sseSink);
         say("connected %d WebSocket and %d SSE clients", wsSink.connected.get(), sseSink.connected.get());
         wsSink.connectedAt = System.nanoTime();
@@ -180,9 +184,11 @@ public final class StreamBenchmark {
         jfrWarmUp.close();
         rssDuring = ProcessStats.memoryAfterGc(registry);
         nodeRssDuring = node.rssAfterGcBytes();
-        nodeHeapDuring = node.heapUsedAfterGcBytes();
-        say("node heap in use after a full GC: %d MB before the clients, %d MB with them", nodeHeapBefore >> 20,
-            nodeHeapDuring >> 20);
+        long[] heapDuring = node.heapAfterGcBytes();
+        nodeHeapDuring = heapDuring[0];
+        nodeCommittedDuring = heapDuring[1];
+        say("node heap after a full GC: in use %d MB before the clients, %d MB with them; committed %d MB, %d MB",
+            nodeHeapBefore >> 20, nodeHeapDuring >> 20, nodeCommittedBefore >> 20, nodeCommittedDuring >> 20);
         evicted = wsSink.closed.get() + sseSink.closed.get();
         say("connections ended: WebSocket %s; SSE %s", wsSink.closeReasons, sseSink.closeReasons);
         wsEnded = new java.util.TreeMap<>(wsSink.closeReasons); // what ended during the run, not at our own close below
@@ -195,8 +201,8 @@ public final class StreamBenchmark {
       LocalStack.deleteRecursively(work);
     }
     String report = report(started, machine, rate, ws, sse, services, warmup, measured, idle, phases, rssBefore,
-        rssDuring, nodeRssBefore, nodeRssDuring, nodeHeapBefore, nodeHeapDuring, evicted, wsEnded, sseEnded, consumers,
-        profile);
+        rssDuring, nodeRssBefore, nodeRssDuring, nodeHeapBefore, nodeHeapDuring, nodeCommittedBefore, nodeCommittedDuring,
+        evicted, wsEnded, sseEnded, consumers, profile);
     Files.createDirectories(out);
     Path file = out.resolve(started.toLocalDate() + "-stream.md");
     Files.writeString(file, report);
@@ -338,7 +344,7 @@ public final class StreamBenchmark {
   static String report(ZonedDateTime started, ProcessStats.Machine machine, int rate, int ws, int sse, int services,
       Duration warmup, Duration measured, CpuUsage idle, List<Phase> phases, ProcessStats.Memory rssBefore,
       ProcessStats.Memory rssDuring, long nodeRssBefore, long nodeRssDuring, long nodeHeapBefore, long nodeHeapDuring,
-      int evicted, Map<String, AtomicInteger> wsEnded, Map<String, AtomicInteger> sseEnded, String consumers,
+      long nodeCommittedBefore, long nodeCommittedDuring, int evicted, Map<String, AtomicInteger> wsEnded, Map<String, AtomicInteger> sseEnded, String consumers,
       JfrProfile.Summary profile) {
     StringBuilder md = new StringBuilder();
     md.append("# Live streams under many clients — ").append(started.toLocalDate()).append("\n\n");
@@ -380,12 +386,13 @@ public final class StreamBenchmark {
             + "(The benchmark JVM, with broker and clients, grew %d MB.) One consumer per topic — see the metrics "
             + "below. Client connections that ended during the run: %d (WebSocket: %s; SSE: %s). The node's heap in "
             + "use right after a full GC (jcmd GC.heap_info): %d MB before the clients, %d MB with them (+%d MB: what "
-            + "the clients hold live; the rest of the RSS growth is heap G1 committed under the load and native "
-            + "buffers). The JFR profile below is of the benchmark JVM (clients, broker), not of the node.%n%n",
+            + "the clients hold live); its committed heap then: %d MB, %d MB (+%d MB, heap G1 grew under the load "
+            + "and kept). The JFR profile below is of the benchmark JVM (clients, broker), not of the node.%n%n",
         p99, p99 <= 100 ? "met" : "missed", growth >> 20, growth <= 200L << 20 ? "met" : "missed",
         nodeRssBefore >> 20, nodeRssDuring >> 20, ws + sse, clientSide >> 20, evicted,
         wsEnded.isEmpty() ? "none" : wsEnded.toString(), sseEnded.isEmpty() ? "none" : sseEnded.toString(),
-        nodeHeapBefore >> 20, nodeHeapDuring >> 20, (nodeHeapDuring - nodeHeapBefore) >> 20));
+        nodeHeapBefore >> 20, nodeHeapDuring >> 20, (nodeHeapDuring - nodeHeapBefore) >> 20, nodeCommittedBefore >> 20,
+        nodeCommittedDuring >> 20, (nodeCommittedDuring - nodeCommittedBefore) >> 20));
     md.append("Node metrics at the end of the stream phase:\n\n```\n").append(consumers).append("```\n");
     if (profile != null) {
       md.append("\n").append(JfrProfile.markdown(profile, "stream phase"));
