@@ -1,4 +1,4 @@
-package io.poseidon.gateway;
+package io.poseidon.gateway.node;
 
 import static io.poseidon.deploy.testing.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,14 +17,10 @@ import io.poseidon.gateway.node.Node;
 import io.poseidon.processors.harbor.HarborConfig;
 import io.poseidon.processors.sim.SimConfig;
 import io.poseidon.schemas.harbor.DeploymentSnapshot;
-import io.poseidon.topology.config.ConfigSource;
 import io.poseidon.topology.config.PoseidonConfig;
 import io.poseidon.topology.errors.DeadLetters;
 import io.poseidon.topology.serde.SerdeFactory;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,31 +70,19 @@ class ConnectSinkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Node node;
-  private String url;
   private ConnectStack sinks;
   private Path dir;
 
   @BeforeAll
   void start(TestStack stack) throws Exception {
     Assumptions.assumeTrue(PostgresServer.installed(), "PostgreSQL is not installed: apt-get install -y postgresql");
-    Map<String, String> values = new HashMap<>();
-    values.put(PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers());
-    values.put(PoseidonConfig.REGISTRY_URL, stack.registryUrl());
-    values.put(PoseidonConfig.NODE_ID, stack.uniqueName("sink-node"));
-    values.put(PoseidonConfig.HTTP_PORT, "0");
-    values.put(PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, stack.uniqueName("sink") + "-");
-    values.put(PoseidonConfig.STREAMS_STATE_DIR, Files.createTempDirectory("sink-it").toString());
-    values.put(PoseidonConfig.NODE_ALLOW_SIMULATORS, "true");
-    values.put(PoseidonConfig.HTTP_AUTH_MODE, "none");
-    values.put(PoseidonConfig.HTTP_RATE_LIMIT_REQUESTS_PER_SECOND, "0");
-    values.put(PoseidonConfig.NODE_SERVICES, "harbor,sim");
     // long enough steps that the row is seen RUNNING before it is SUCCEEDED
-    values.put(HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "3");
-    values.put(HarborConfig.TIMER_SCAN_INTERVAL_MS, "100");
-    values.put(SimConfig.DEPLOY_DURATION_MS, "1500");
-    node = Node.start(ConfigSource.of(values));
-    url = "http://127.0.0.1:" + node.httpPort();
-    until("node ready", Duration.ofSeconds(90), () -> status(get("/ready")) == 200);
+    node = NodeFixture.start(stack, stack.uniqueName("sink-node"), stack.uniqueName("sink") + "-", Map.of(
+        PoseidonConfig.NODE_SERVICES, "harbor,sim",
+        HarborConfig.DEFAULT_HEALTH_GATE_SECONDS, "3",
+        HarborConfig.TIMER_SCAN_INTERVAL_MS, "100",
+        SimConfig.DEPLOY_DURATION_MS, "1500"));
+    until("node ready", Duration.ofSeconds(90), () -> get("/ready").statusCode() == 200);
 
     // PostgreSQL refuses root, and a root test run gives the cluster to the postgres user: its parent must be
     // readable by that user (a temp directory is 700)
@@ -309,29 +293,12 @@ class ConnectSinkIT {
   }
 
   private HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(url + path)).GET());
+    return NodeFixture.get(node, path);
   }
 
   private String post(String path, String body) {
-    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(url + path))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    HttpResponse<String> r = NodeFixture.post(node, path, body);
     assertEquals(202, r.statusCode(), r.body());
     return r.body();
-  }
-
-  private static int status(HttpResponse<String> r) {
-    return r == null ? -1 : r.statusCode();
-  }
-
-  private static HttpResponse<String> send(HttpRequest.Builder request) {
-    try {
-      return HttpClient.newHttpClient().send(request.timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
