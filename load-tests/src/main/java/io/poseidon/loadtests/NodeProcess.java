@@ -34,9 +34,16 @@ final class NodeProcess implements AutoCloseable {
       port = socket.getLocalPort();
     }
     Path log = dir.resolve("node.log");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        env.getOrDefault("JAVA_XMX", "-Xmx384m"), "-cp", System.getProperty("java.class.path"),
-        PoseidonCli.class.getName(), "node").redirectErrorStream(true).redirectOutput(log.toFile());
+    java.util.List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), env.getOrDefault("JAVA_XMX", "-Xmx384m")));
+    // more JVM flags for the node, space-separated (e.g. -XX:MaxHeapFreeRatio=30)
+    for (String flag : env.getOrDefault("JAVA_FLAGS", "").trim().split("\\s+")) {
+      if (!flag.isEmpty()) {
+        command.add(flag);
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), PoseidonCli.class.getName(), "node"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> vars = builder.environment();
     vars.put("POSEIDON_KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers());
     vars.put("POSEIDON_REGISTRY_URL", stack.registryUrl());

@@ -62,7 +62,9 @@ public final class StreamBenchmark {
   public static void main(String[] args) throws Exception {
     LocalStackMain.useLog4j2Config();
     Map<String, String> opts = new HashMap<>(Map.of("--rate", "5000", "--ws", "1000", "--sse", "1000",
-        "--services", "1000", "--warmup", "10", "--measured", "30", "--out", "load-tests/results"));
+        "--services", "1000", "--warmup", "10", "--measured", "30", "--out", "load-tests/results",
+        // the node's heap policy as ./poseidon and the k8s StatefulSet run it ("" for the JVM's defaults)
+        "--node-jvm", "-XX:MaxHeapFreeRatio=30 -XX:MinHeapFreeRatio=10"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!opts.containsKey(args[i])) {
         System.err.println("bench: unknown option " + args[i] + "; known: " + opts.keySet());
@@ -73,7 +75,7 @@ public final class StreamBenchmark {
     BenchmarkMain.exit(() -> run(Integer.parseInt(opts.get("--rate")), Integer.parseInt(opts.get("--ws")),
         Integer.parseInt(opts.get("--sse")), Integer.parseInt(opts.get("--services")),
         Duration.ofSeconds(Long.parseLong(opts.get("--warmup"))), Duration.ofSeconds(Long.parseLong(opts.get("--measured"))),
-        Path.of(opts.get("--out"))));
+        Path.of(opts.get("--out")), opts.get("--node-jvm")));
   }
 
   /** Latency of what clients of one kind received, while recording. */
@@ -110,7 +112,7 @@ public final class StreamBenchmark {
 
   private record Phase(String name, Histogram latency, long received, long expected, CpuUsage cpu) {}
 
-  static int run(int rate, int ws, int sse, int services, Duration warmup, Duration measured, Path out)
+  static int run(int rate, int ws, int sse, int services, Duration warmup, Duration measured, Path out, String nodeJvm)
       throws Exception {
     ZonedDateTime started = ZonedDateTime.now();
     Path work = Files.createTempDirectory("poseidon-stream-bench-");
@@ -141,7 +143,7 @@ public final class StreamBenchmark {
       say("idle: other processes %.2f cores", idle.otherCores());
       // the node in a process of its own: its memory is then its own, not shared with the 2,000 clients
       try (NodeProcess node = NodeProcess.start("bench-stream", work.resolve("node"), stack,
-               Map.of("POSEIDON_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND", "0", "JAVA_XMX", "-Xmx1g"));
+               Map.of("POSEIDON_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND", "0", "JAVA_XMX", "-Xmx1g", "JAVA_FLAGS", nodeJvm));
            Producer<String, SpecificRecord> producer = EventPublisher.createProducer(stack.bootstrapServers(), Map.of(),
                SerdeFactory.apicurio(stack.registryUrl()).anyValueSerializer(), "bench-stream-producer", 2_000L)) {
         node.awaitReady(new FailoverBenchmark.HttpClientLike());
@@ -200,7 +202,7 @@ public final class StreamBenchmark {
       clients.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       LocalStack.deleteRecursively(work);
     }
-    String report = report(started, machine, rate, ws, sse, services, warmup, measured, idle, phases, rssBefore,
+    String report = report(started, machine, nodeJvm, rate, ws, sse, services, warmup, measured, idle, phases, rssBefore,
         rssDuring, nodeRssBefore, nodeRssDuring, nodeHeapBefore, nodeHeapDuring, nodeCommittedBefore, nodeCommittedDuring,
         evicted, wsEnded, sseEnded, consumers, profile);
     Files.createDirectories(out);
@@ -341,7 +343,7 @@ public final class StreamBenchmark {
     return out.toString();
   }
 
-  static String report(ZonedDateTime started, ProcessStats.Machine machine, int rate, int ws, int sse, int services,
+  static String report(ZonedDateTime started, ProcessStats.Machine machine, String nodeJvm, int rate, int ws, int sse, int services,
       Duration warmup, Duration measured, CpuUsage idle, List<Phase> phases, ProcessStats.Memory rssBefore,
       ProcessStats.Memory rssDuring, long nodeRssBefore, long nodeRssDuring, long nodeHeapBefore, long nodeHeapDuring,
       long nodeCommittedBefore, long nodeCommittedDuring, int evicted, Map<String, AtomicInteger> wsEnded, Map<String, AtomicInteger> sseEnded, String consumers,
@@ -349,13 +351,14 @@ public final class StreamBenchmark {
     StringBuilder md = new StringBuilder();
     md.append("# Live streams under many clients — ").append(started.toLocalDate()).append("\n\n");
     md.append(String.format(Locale.ROOT, "Run %s by `%s` (`--rate %d --ws %d --sse %d --services %d --warmup %d "
-            + "--measured %d`). The node (depths, `http.auth.mode=none`, -Xmx1g) runs in a process of its own "
+            + "--measured %d%s`). The node (depths, `http.auth.mode=none`, -Xmx1g%s) runs in a process of its own "
             + "(`poseidon node`); this JVM holds `LocalStack` (embedded broker + registry), the producer and every "
             + "client. Open-model producer (events sent on schedule "
             + "whatever happens), HdrHistogram; delivery latency = client receive time − the event's `meta.time` "
             + "(set when the producer sends it; millisecond resolution).%n%n",
         started.toOffsetDateTime(), StreamBenchmark.class.getName(), rate, ws, sse, services, warmup.toSeconds(),
-        measured.toSeconds()));
+        measured.toSeconds(), nodeJvm.isBlank() ? "" : " --node-jvm '" + nodeJvm + "'",
+        nodeJvm.isBlank() ? "" : " " + nodeJvm));
     md.append(String.format(Locale.ROOT, "- Machine: %d cores (%s), %d MiB, %s %s. Load before the run: other "
             + "processes %.2f cores (idle 3 s).%n", machine.processors(), machine.cpuModel(),
         machine.memTotalBytes() >> 20, machine.vm(), machine.javaVersion(), idle.otherCores()));
