@@ -182,6 +182,9 @@ public final class OpsCommands {
         if (deployments != null) {
           deployments.forEach(d -> names.add(((JsonObject) d).getString("service")));
         }
+      } else if ("instances".equals(doc.getString("servicesFrom")) && deployments != null) {
+        // a service being deployed before any instance of it registered is a service too
+        deployments.forEach(d -> names.add(((JsonObject) d).getString("service")));
       }
       JsonArray rows = new JsonArray();
       for (String service : new java.util.TreeSet<>(names)) {

@@ -44,6 +44,8 @@ final class CliFakeGateway implements AutoCloseable {
   /** How the fake's deployments end: SUCCEEDED, ROLLED_BACK, or null (never). */
   volatile String deploymentOutcome = "SUCCEEDED";
   volatile boolean hasActiveDeploymentsRoute = true;
+  /** Whether GET /api/v1/instances (every service's instances) is offered: payments' i-1 only. */
+  volatile boolean hasAllInstancesRoute = false;
   final JsonObject deployments = new JsonObject();
 
   CliFakeGateway() throws Exception {
@@ -127,6 +129,12 @@ final class CliFakeGateway implements AutoCloseable {
         res.putHeader("Poseidon-Served-By", "fake-node").putHeader("Poseidon-Replica", "standby")
             .putHeader("Poseidon-Lag", "3").end(d.encode());
       }
+      return;
+    }
+    if (path.equals("/api/v1/instances") && method.equals("GET") && hasAllInstancesRoute) {
+      res.putHeader("Poseidon-Served-By", "fake-node").end(new JsonObject().put("instances", new JsonArray()
+          .add(new JsonObject().put("service", "payments").put("instanceId", "i-1").put("host", "10.0.0.7")
+              .put("port", 8443).put("version", "1.4.2"))).put("nextCursor", null).encode());
       return;
     }
     if (p.length == 6 && path.startsWith("/api/v1/services/") && p[5].equals("instances")) {

@@ -268,6 +268,20 @@ class CliOpsTest {
   }
 
   @Test
+  void shouldListAServiceBeingDeployedBeforeAnyInstanceOfItRegistered() {
+    gateway.hasAllInstancesRoute = true;
+    run("deploy", "checkout", "1.4.2", "--env", "dev");
+    out.reset();
+
+    assertEquals(0, run("status", "--output", "json"));
+    JsonObject doc = new JsonObject(out());
+    assertEquals("instances", doc.getString("servicesFrom"));
+    List<String> names = doc.getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("service")).toList();
+    assertTrue(names.contains("payments"), "from its instance: " + names);
+    assertTrue(names.containsAll(List.of("checkout", "orders")), "from their deployments in flight: " + names);
+  }
+
+  @Test
   void shouldSayInOneLineWhenTheNodeHasNoActiveDeploymentsRoute() {
     gateway.hasActiveDeploymentsRoute = false;
     assertEquals(0, run("status", "--service", "payments"));
