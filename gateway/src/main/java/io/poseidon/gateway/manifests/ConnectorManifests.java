@@ -60,12 +60,7 @@ public final class ConnectorManifests {
         files.put(deadLetters + ".yaml", deadLetterTopic(name, deadLetters));
       }
     }
-    StringBuilder kustomization = new StringBuilder(HEADER).append('\n')
-        .append("apiVersion: kustomize.config.k8s.io/v1beta1\n")
-        .append("kind: Kustomization\n")
-        .append("resources:\n");
-    files.keySet().forEach(name -> kustomization.append("  - ").append(name).append('\n'));
-    files.put(TopicManifests.KUSTOMIZATION, kustomization.toString());
+    files.put(TopicManifests.KUSTOMIZATION, TopicManifests.kustomization(HEADER, files.keySet()));
     return files;
   }
 
@@ -91,7 +86,7 @@ public final class ConnectorManifests {
       if (e.getKey().equals("connector.class") || e.getKey().equals("tasks.max")) {
         continue;
       }
-      y.append("    ").append(e.getKey()).append(": ").append(quoted(e.getValue().asText())).append('\n');
+      y.append("    ").append(e.getKey()).append(": ").append(TopicManifests.quoted(e.getValue().asText())).append('\n');
     }
     return y.toString();
   }
@@ -115,10 +110,6 @@ public final class ConnectorManifests {
         + "  config:\n"
         + "    cleanup.policy: \"delete\"\n"
         + "    retention.ms: \"" + io.poseidon.topology.catalog.TopicSpec.DEAD_LETTER_RETENTION.toMillis() + "\"\n";
-  }
-
-  private static String quoted(String value) {
-    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   public static void main(String[] args) throws IOException {

@@ -57,12 +57,7 @@ public final class TopicManifests {
     Map<String, String> files = new LinkedHashMap<>();
     topics.stream().sorted(java.util.Comparator.comparing(TopicSpec::name))
         .forEach(topic -> files.put(fileName(topic), kafkaTopic(topic)));
-    StringBuilder kustomization = new StringBuilder(HEADER).append('\n')
-        .append("apiVersion: kustomize.config.k8s.io/v1beta1\n")
-        .append("kind: Kustomization\n")
-        .append("resources:\n");
-    files.keySet().forEach(name -> kustomization.append("  - ").append(name).append('\n'));
-    files.put(KUSTOMIZATION, kustomization.toString());
+    files.put(KUSTOMIZATION, kustomization(HEADER, files.keySet()));
     return files;
   }
 
@@ -97,7 +92,18 @@ public final class TopicManifests {
     return y.toString();
   }
 
-  private static String quoted(String value) {
+  /** The {@code kustomization.yaml} of a generated directory: {@code header}, then {@code resources} in order. */
+  static String kustomization(String header, java.util.Collection<String> resources) {
+    StringBuilder kustomization = new StringBuilder(header).append('\n')
+        .append("apiVersion: kustomize.config.k8s.io/v1beta1\n")
+        .append("kind: Kustomization\n")
+        .append("resources:\n");
+    resources.forEach(name -> kustomization.append("  - ").append(name).append('\n'));
+    return kustomization.toString();
+  }
+
+  /** A YAML double-quoted scalar. */
+  static String quoted(String value) {
     return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 

@@ -38,5 +38,7 @@ class BodiesTest {
     assertEquals("[0].attributes.k\u0000", Bodies.nulAt(json.readValue("[{\"attributes\":{\"k\\u0000\":\"v\"}}]", Object.class), ""),
         "a member name too");
     assertNull(Bodies.nulAt(json.readValue("{\"a\":[\"b\",1,null,{\"c\":\"d\"}]}", Object.class), ""));
+    assertTrue(Bodies.mayHoldNul("{\"v\":\"1\\u0000\"}".getBytes()));
+    assertFalse(Bodies.mayHoldNul("{\"v\":\"1\\u0001\",\"w\":\"u0000\"}".getBytes()), "only the escape of U+0000");
   }
 }

@@ -529,7 +529,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
       return;
     }
     AlertStatus a = step.status();
-    AlertStatus before = alerts.get(alertId);
+    // the FIRING state being left (when it started firing); read only for that transition, not every evaluation
+    AlertStatus before = step.transition() == Alerts.Transition.RESOLVED ? alerts.get(alertId) : null;
     alerts.put(alertId, a);
     if (step.transition() == Alerts.Transition.RAISED) {
       AlertRule rule = ((AlertRule) rules.get(a.getRuleId()).getPayload());
