@@ -64,8 +64,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * {@code lighthouse.logs} (both keyed by service, so a task holds everything of its services):
  * <ul>
  *   <li>a metric batch is first aggregated in memory per series and 10 s window, then merged into the
- *       10 s window store (one write per series and window per batch; reads come from an object cache of
- *       the windows this task wrote); when a series leaves a 10 s window, that window is rolled up into the
+ *       window's object in the 10 s {@link SketchWindowStore} (which writes each changed window to RocksDB
+ *       and its changelog once per commit, not once per batch); when a series leaves a 10 s window, that window is rolled up into the
  *       1 min and 1 h stores by merging sketches (never points); points whose window closed more than
  *       {@code lighthouse.grace} before the task's event time (the newest point it aggregated) are counted
  *       as late, not aggregated;</li>
@@ -95,7 +95,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   private final HealthJudge.Evidence evidence;
   private final long graceMs;
   private ProcessorContext<String, SpecificRecord> context;
-  private final Map<Resolution, WindowStore<String, SeriesAggregate>> windows = new LinkedHashMap<>();
+  private final Map<Resolution, SketchWindowStore> windows = new LinkedHashMap<>();
   private KeyValueStore<String, SeriesInfo> series;
   private WindowStore<String, LogCounts> logCounts;
   private KeyValueStore<String, RecentErrors> recentErrors;
@@ -109,18 +109,6 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   private KeyValueStore<String, DeploymentEvent> deployments;
   /** Series seen by this task (a read cache of the series store: the store is the truth). */
   private final Map<String, SeriesInfo> known = new HashMap<>();
-  /**
-   * The windows this task wrote last, as objects (a read cache of the window stores, which stay the truth:
-   * it starts empty at every init, and every change is written through): decoding a sketch costs far more
-   * than a hash lookup, and a batch reads the windows the previous batches of its series wrote.
-   */
-  private final Map<String, Aggregate> hot = new java.util.LinkedHashMap<>(1 << 12, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Aggregate> eldest) {
-      return size() > HOT_WINDOWS;
-    }
-  };
-  static final int HOT_WINDOWS = 30_000;
   /** Services this task has seen data of. */
   private final Set<String> services = new TreeSet<>();
   /** Deployment step events health was last reported for, per service and environment (a re-report trigger). */
@@ -138,7 +126,7 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     for (Resolution r : Resolution.values()) {
-      windows.put(r, context.getStateStore(r.store));
+      windows.put(r, SketchWindowStore.of(context, r.store));
     }
     series = context.getStateStore(LighthouseTopology.SERIES_STORE);
     logCounts = context.getStateStore(LighthouseTopology.LOG_COUNTS_STORE);
@@ -152,7 +140,6 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     instances = context.getStateStore(LighthouseTopology.INSTANCE_STORE);
     deployments = context.getStateStore(LighthouseTopology.DEPLOYMENT_STORE);
     known.clear();
-    hot.clear();
     watermark = Objects.requireNonNullElse(counters.get(WATERMARK), Long.MIN_VALUE);
     services.clear();
     reportedSteps.clear();
@@ -354,20 +341,14 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
     context.forward(new Record<String, SpecificRecord>(id, rollup, clock.millis()), LighthouseTopology.ROLLUPS_SINK);
   }
 
-  /** A window as this task last wrote it: from the object cache, else from the store, else empty. */
+  /** A window as this task last left it (an object of its {@link SketchWindowStore}), else empty. */
   private Aggregate window(Resolution r, String key, long start) {
-    String cacheKey = r.ordinal() + key + '@' + start;
-    Aggregate cached = hot.get(cacheKey);
-    if (cached != null) {
-      return cached;
-    }
-    Aggregate loaded = Aggregate.of(windows.get(r).fetch(key, start));
-    hot.put(cacheKey, loaded);
-    return loaded;
+    return windows.get(r).window(key, start);
   }
 
+  /** {@code aggregate} (a window from {@link #window}, changed) is written with the next commit. */
   private void write(Resolution r, String key, long start, Aggregate aggregate) {
-    windows.get(r).put(key, aggregate.toRecord(), start);
+    windows.get(r).changed(key, start, aggregate);
   }
 
   private void judgeAnomaly(SeriesInfo.Builder b, SeriesInfo info, String key, EventMeta meta) {
@@ -452,6 +433,8 @@ final class LighthouseProcessor implements Processor<String, SpecificRecord, Str
   // --- evaluation --------------------------------------------------------------------------------
 
   void evaluate(long nowMs) {
+    // rules read ranges of windows from the stores: write the windows changed since the last commit first
+    windows.values().forEach(SketchWindowStore::writeChanged);
     Instant now = Instant.ofEpochMilli(nowMs);
     Set<String> evaluated = new HashSet<>();
     Map<String, AlertRule> ruleById = new HashMap<>();

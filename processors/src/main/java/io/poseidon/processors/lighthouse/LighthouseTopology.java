@@ -111,10 +111,10 @@ public final class LighthouseTopology {
 
     Serde<SeriesAggregate> aggregates = serdes.valueSerde(SeriesAggregate.class);
     for (Resolution r : Resolution.values()) {
-      // cached: a hot series' window is read and written by every batch; the cache keeps it in memory and
-      // writes it to RocksDB and its changelog once per commit
-      topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(r.store, r.retention(config)
-          .plus(r.size), r.size, false), keys, aggregates).withCachingEnabled(), PROCESSOR);
+      // a hot series' window is changed by every batch: its object is, and the store gets it (its sketch
+      // encoded) once per commit (SketchWindowStore)
+      topology.addStateStore(SketchWindowStore.builder(r.store, r.retention(config).plus(r.size), r.size, aggregates),
+          PROCESSOR);
     }
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERIES_STORE), keys,
         serdes.valueSerde(SeriesInfo.class)).withCachingEnabled(), PROCESSOR);

@@ -1,7 +1,6 @@
 package io.poseidon.processors.oracle;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -54,14 +53,38 @@ public final class Embedder {
       synchronized (this) {
         m = model;
         if (m == null) {
-          // one inference at a time per call site; ONNX Runtime parallelises inside an inference
-          m = new AllMiniLmL6V2EmbeddingModel(Runnable::run);
+          // each inference on its calling thread (MiniLmModel): callers are the parallelism
+          m = new MiniLmModel();
           model = m;
         }
       }
     }
     return m;
   }
+
+  /**
+   * Loads the model and runs one inference on a daemon thread, once per JVM, so that the first document a
+   * stream thread indexes does not pay for it inside a transaction (loading took longer than Kafka's
+   * transaction timeout on a slow machine, and the thread was fenced). Returns at once.
+   */
+  public void warmUpInBackground() {
+    if (warming.compareAndSet(false, true)) {
+      Thread t = new Thread(() -> {
+        long started = System.nanoTime();
+        try {
+          model().embed("warm up");
+          org.slf4j.LoggerFactory.getLogger(Embedder.class).info("{} loaded and warmed up in {} ms", MODEL,
+              (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(Embedder.class).warn("{} did not load: {}", MODEL, e.toString());
+        }
+      }, "oracle-embedder-warm-up");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The embedding of {@code text} (unit length). Short texts come from the cache when seen before. */
   public float[] embed(String text) {

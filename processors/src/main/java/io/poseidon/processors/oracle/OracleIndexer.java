@@ -54,6 +54,9 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
 
   private static final Logger log = LoggerFactory.getLogger(OracleIndexer.class);
   static final String SOURCE = OracleModule.NAME;
+  /** The name of a partition index's directory in the task's state directory starts with this. */
+  static final String INDEX_DIR_PREFIX = "oracle-index-";
+
 
   private final OracleConfig config;
   private final Clock clock;
@@ -113,11 +116,33 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
    * the task's first punctuation, after its stores were restored. Until then the partition is not open
    * on this node, so a search names it as missing instead of answering without it.
    */
+  /**
+   * A new directory for the partition's Lucene files, in the task's state directory: {@code
+   * oracle-index-<nanos>}. Directories of earlier indexes of the task (a process that did not close them)
+   * are deleted first; the index rebuilt is their replacement.
+   */
+  private java.nio.file.Path indexDirectory() {
+    java.nio.file.Path taskDir = context.stateDir().toPath();
+    try (var dirs = java.nio.file.Files.list(taskDir)) {
+      for (java.nio.file.Path old : dirs.filter(d -> d.getFileName().toString().startsWith(INDEX_DIR_PREFIX)).toList()) {
+        try {
+          PartitionIndex.deleteRecursively(old);
+        } catch (java.io.IOException e) {
+          log.warn("oracle partition {}: could not delete the old index files {}: {}", context.taskId().partition(), old,
+              e.toString());
+        }
+      }
+    } catch (java.io.IOException e) {
+      log.warn("oracle: could not list the task directory {}: {}", taskDir, e.toString());
+    }
+    return taskDir.resolve(INDEX_DIR_PREFIX + System.nanoTime());
+  }
+
   private PartitionIndex index() {
     if (index == null) {
       int partition = context.taskId().partition();
       long started = System.nanoTime();
-      PartitionIndex rebuilt = new PartitionIndex(partition);
+      PartitionIndex rebuilt = new PartitionIndex(partition, indexDirectory());
       int count = 0;
       try (KeyValueIterator<String, IndexedChunk> it = chunks.all()) {
         while (it.hasNext()) {

@@ -59,6 +59,7 @@ public final class OracleModule implements ServiceModule<OracleQueries> {
 
   @Override
   public Topology topology(ServiceContext context) {
+    Embedder.shared().warmUpInBackground(); // before the stream threads index anything
     return OracleTopology.build(context.serdes(), new OracleConfig(context.config()), context.clock(),
         indexesOf(context), Embedder.shared(), deadLetterTopic());
   }

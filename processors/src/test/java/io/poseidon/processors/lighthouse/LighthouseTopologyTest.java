@@ -115,6 +115,22 @@ class LighthouseTopologyTest {
   }
 
   @Test
+  void shouldWriteEachChangedWindowToItsChangelogInTheCommitOfTheBatchesThatChangedIt() {
+    start(Map.of());
+    String key = Series.key("payments", LATENCY, Map.of("environment", "prod"));
+    var changelog = harness.changelog("test-lighthouse", Resolution.TEN_SECONDS.store);
+    send("payments", "prod", values(T0, 1, 10)); // TopologyTestDriver commits after every record
+    assertEquals(1, changelog.readRecordsToList().size(), "the batch's window, written by its commit");
+    send("payments", "prod", values(T0.plusSeconds(1), 11, 20));
+    var records = changelog.readRecordsToList();
+    assertEquals(1, records.size(), "the same window again, once: " + records);
+    SeriesAggregate logged = harness.serdes().valueSerde(SeriesAggregate.class).deserializer()
+        .deserialize("changelog", records.get(0).value());
+    assertEquals(20, logged.getCount(), "what the changelog holds is the window after both batches");
+    assertEquals(20, window(Resolution.TEN_SECONDS).fetch(key, T0.toEpochMilli()).getCount());
+  }
+
+  @Test
   void shouldRollTenSecondWindowsUpIntoMinutesAndHoursByMergingSketches() {
     start(Map.of());
     List<MetricPoint> points = new ArrayList<>();

@@ -33,7 +33,9 @@ class OracleIndexerTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-02T10:00:00Z"));
   private final OracleIndexes indexes = new OracleIndexes();
   private final OracleConfig config = OracleConfig.of(Map.of(OracleConfig.DEBOUNCE, "1s"));
-  private final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
+  private final java.nio.file.Path taskDir = temporaryTaskDir();
+  private final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>(new java.util.Properties(),
+      new org.apache.kafka.streams.processor.TaskId(0, 0), taskDir.toFile());
   private final OracleIndexer indexer = new OracleIndexer(config, clock, indexes, Embedder.shared());
 
   @BeforeEach
@@ -64,8 +66,11 @@ class OracleIndexerTest {
     assertEquals(IndexingStatus.INDEXED, documents.get("runbook-payments-rollback").getStatus());
     assertEquals(1, indexes.local().get(0).count(), "indexed on the first run");
 
+    assertEquals(1, indexDirs().size(), "the index's files are in one directory of the task's: " + indexDirs());
+
     indexer.close(); // the task becomes a standby: its partition's index leaves the node
     assertTrue(indexes.local().isEmpty(), "a closed task's index is not searched");
+    assertEquals(List.of(), indexDirs(), "a closed index deletes its files");
 
     context.resetForwards();
     context.scheduledPunctuators().clear();
@@ -75,6 +80,35 @@ class OracleIndexerTest {
     assertEquals(1, reopened.count(), "the index is rebuilt from the chunk store");
     List<Passage> hits = reopened.keyword("roll back payments", null, null, 3);
     assertEquals("runbook-payments-rollback", hits.get(0).docId());
+    indexer.close();
+  }
+
+  @Test
+  void filesOfAnIndexThatWasNotClosedAreDeletedWhenTheTaskRebuildsIt() throws java.io.IOException {
+    java.nio.file.Path left = java.nio.file.Files.createDirectories(taskDir.resolve(OracleIndexer.INDEX_DIR_PREFIX + "1"));
+    java.nio.file.Files.writeString(left.resolve("_0.cfs"), "from a process that was killed");
+    indexer.init(context);
+    punctuateAll();
+    List<java.nio.file.Path> dirs = indexDirs();
+    assertEquals(1, dirs.size(), "only the rebuilt index's directory is left: " + dirs);
+    assertTrue(!dirs.get(0).equals(left), "the old directory is gone");
+    indexer.close();
+  }
+
+  private List<java.nio.file.Path> indexDirs() {
+    try (var files = java.nio.file.Files.list(taskDir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(OracleIndexer.INDEX_DIR_PREFIX)).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static java.nio.file.Path temporaryTaskDir() {
+    try {
+      return java.nio.file.Files.createTempDirectory("oracle-indexer-test-");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private void punctuateAll() {
