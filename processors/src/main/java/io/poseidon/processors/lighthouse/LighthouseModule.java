@@ -26,6 +26,14 @@ public final class LighthouseModule implements ServiceModule<LighthouseQueries> 
   /** Commit (and flush the record cache) once a second, not every 100 ms: see {@link #streamsConfig}. */
   static final long COMMIT_INTERVAL_MS = 1_000L;
   static final long CACHE_BYTES = 128L * 1024 * 1024;
+  /**
+   * A commit writes every window changed since the last one into RocksDB; on a slow disk that took longer
+   * than Streams' 10 s transaction timeout, the coordinator aborted the transaction and fenced the thread,
+   * whose tasks then redid the work from the changelog (load-tests/results/2026-12-03-lighthouse.md). The
+   * cost of a longer one: after a crash, read_committed consumers of lighthouse's topics can wait this
+   * long for its open transaction to be aborted.
+   */
+  static final int TRANSACTION_TIMEOUT_MS = 60_000;
 
   @Override
   public String name() {
@@ -79,7 +87,9 @@ public final class LighthouseModule implements ServiceModule<LighthouseQueries> 
   public Map<String, Object> streamsConfig() {
     return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L,
         StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS,
-        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES);
+        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES,
+        StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        TRANSACTION_TIMEOUT_MS);
   }
 
   /** Evaluations every second and short notification timers, so a local stack reacts while you watch. */
