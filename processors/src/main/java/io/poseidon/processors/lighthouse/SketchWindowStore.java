@@ -38,8 +38,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * #flushCache()} in its commit before it flushes its producer and commits the transaction — the same point
  * where Streams' own caches write their dirty entries. The windows written there are in the same
  * transaction as the input offsets that produced them (exactly-once holds). {@code CachedStateStore} is an
- * internal interface of Kafka Streams (4.3): {@code SketchWindowStoreTest} fails if the task stops calling
- * it (ADR 0013).
+ * internal interface of Kafka Streams (4.3): {@code LighthouseTopologyTest} reads the changelog after each
+ * commit and fails if the task stops calling it (ADR 0013).
  *
  * <p>Reads: the processor reads objects ({@link #window}); queries (interactive, from other threads) read
  * the store underneath, which holds what the last commit wrote — so a query sees a batch at most one commit

@@ -22,7 +22,10 @@ public final class Embedder {
   private static final int CACHE_MAX_CHARS = 1000;
   private static volatile Embedder shared;
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Embedder.class);
+
   private volatile EmbeddingModel model;
+  private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
   private final Map<String, float[]> cache = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
@@ -73,18 +76,16 @@ public final class Embedder {
         long started = System.nanoTime();
         try {
           model().embed("warm up");
-          org.slf4j.LoggerFactory.getLogger(Embedder.class).info("{} loaded and warmed up in {} ms", MODEL,
+          log.info("{} loaded and warmed up in {} ms", MODEL,
               (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
-          org.slf4j.LoggerFactory.getLogger(Embedder.class).warn("{} did not load: {}", MODEL, e.toString());
+          log.warn("{} did not load: {}", MODEL, e.toString());
         }
       }, "oracle-embedder-warm-up");
       t.setDaemon(true);
       t.start();
     }
   }
-
-  private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The embedding of {@code text} (unit length). Short texts come from the cache when seen before. */
   public float[] embed(String text) {

@@ -57,7 +57,6 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
   /** The name of a partition index's directory in the task's state directory starts with this. */
   static final String INDEX_DIR_PREFIX = "oracle-index-";
 
-
   private final OracleConfig config;
   private final Clock clock;
   private final OracleIndexes indexes;
@@ -112,11 +111,6 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
   }
 
   /**
-   * The partition's index, rebuilt from the chunk store (vectors included: nothing is embedded again) on
-   * the task's first punctuation, after its stores were restored. Until then the partition is not open
-   * on this node, so a search names it as missing instead of answering without it.
-   */
-  /**
    * A new directory for the partition's Lucene files, in the task's state directory: {@code
    * oracle-index-<nanos>}. Directories of earlier indexes of the task (a process that did not close them)
    * are deleted first; the index rebuilt is their replacement.
@@ -138,6 +132,11 @@ final class OracleIndexer implements Processor<String, DocumentEvent, String, Sp
     return taskDir.resolve(INDEX_DIR_PREFIX + System.nanoTime());
   }
 
+  /**
+   * The partition's index, rebuilt from the chunk store (vectors included: nothing is embedded again) on
+   * the task's first punctuation, after its stores were restored. Until then the partition is not open
+   * on this node, so a search names it as missing instead of answering without it.
+   */
   private PartitionIndex index() {
     if (index == null) {
       int partition = context.taskId().partition();
