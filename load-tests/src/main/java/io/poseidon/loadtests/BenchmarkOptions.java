@@ -70,6 +70,25 @@ public record BenchmarkOptions(List<Integer> rates, Duration measured, Duration 
         nonNegative("jfr-rate", values.get("jfr-rate")));
   }
 
+  /**
+   * The node settings of a {@code --node-config key=value,key=value} option (both paths of a benchmark run
+   * with them: {@code streams.rocksdb.write.buffer.bytes=...}); empty for an empty option.
+   */
+  public static Map<String, String> nodeConfig(String spec) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String pair : spec.split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--node-config takes key=value pairs separated by commas, got " + pair);
+      }
+      settings.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return settings;
+  }
+
   public static String usage() {
     return usage(DEFAULTS);
   }

@@ -115,11 +115,12 @@ public final class LighthouseBenchmark {
     options.put("jfr", "true");
     options.put("guarantee", "exactly_once_v2");
     options.put("stream-threads", "1");
+    options.put("node-config", ""); // key=value,key=value: node settings for both paths (streams.rocksdb.* ...)
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: LighthouseBenchmark [--batches N] [--runs N] [--query-rate N] [--query-seconds S] "
-            + "[--jfr true|false] [--guarantee exactly_once_v2|at_least_once] [--stream-threads N] [--out DIR]");
+            + "[--jfr true|false] [--guarantee exactly_once_v2|at_least_once] [--stream-threads N] [--node-config key=value,...] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -172,14 +173,16 @@ public final class LighthouseBenchmark {
   private Run runTopology(String path, int index, jdk.jfr.Recording recording, boolean measureQueries)
       throws Exception {
     String prefix = "bench-" + path + "-" + index + "-";
-    PoseidonConfig config = new PoseidonConfig(ConfigSource.of(Map.of(
+    Map<String, String> settings = BenchmarkOptions.nodeConfig(options.get("node-config"));
+    settings.putAll(Map.of(
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.NODE_ID, "bench",
         PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, prefix,
         PoseidonConfig.STREAMS_PROCESSING_GUARANTEE, options.get("guarantee"),
         PoseidonConfig.STREAMS_NUM_STREAM_THREADS, options.get("stream-threads"),
-        PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString())));
+        PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString()));
+    PoseidonConfig config = new PoseidonConfig(ConfigSource.of(settings));
     Properties props = StreamsDefaults.forService(config, LighthouseModule.NAME, "127.0.0.1:1");
     props.putAll(new LighthouseModule().streamsConfig()); // as the node applies them
     // a long evaluation interval: this measures aggregation (there are no rules, so evaluations are cheap anyway)

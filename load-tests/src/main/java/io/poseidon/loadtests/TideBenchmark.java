@@ -116,12 +116,13 @@ public final class TideBenchmark {
     options.put("p99-limit-ms", "250");
     options.put("stream-threads", "1");
     options.put("ids", "true");
+    options.put("node-config", ""); // key=value,key=value: node settings for every path (streams.rocksdb.* ...)
     for (int i = 0; i < args.length; i++) {
       String name = args[i].replaceFirst("^--", "");
       if (!options.containsKey(name) || i + 1 >= args.length) {
         System.err.println("usage: TideBenchmark [--records N] [--runs N] [--saturate BATCHES_PER_S] "
             + "[--saturation-seconds S] [--connections N] [--jfr true|false] [--parts all|topology|ingest] "
-            + "[--p99-limit-ms MS] [--stream-threads N] [--ids true|false] [--out DIR]");
+            + "[--p99-limit-ms MS] [--stream-threads N] [--ids true|false] [--node-config key=value,...] [--out DIR]");
         System.exit(2);
       }
       options.put(name, args[++i]);
@@ -185,14 +186,16 @@ public final class TideBenchmark {
     Files.createDirectories(state);
     // the node's tide starts at the end of tide.ingest: part 1's input is not this part's work
     skipToEnd("poseidon-" + TideModule.NAME, TideTopics.INGEST.name());
-    try (Node node = Node.start(ConfigSource.of(Map.of(
+    Map<String, String> settings = BenchmarkOptions.nodeConfig(options.get("node-config"));
+    settings.putAll(Map.of(
         PoseidonConfig.HTTP_AUTH_MODE, "none", // what these measure is the services, not access control
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.HTTP_PORT, "0",
         PoseidonConfig.NODE_ID, "bench-node",
         PoseidonConfig.NODE_SERVICES, "tide",
-        PoseidonConfig.STREAMS_STATE_DIR, state.toString())))) {
+        PoseidonConfig.STREAMS_STATE_DIR, state.toString()));
+    try (Node node = Node.start(ConfigSource.of(settings))) {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
       while (!node.isReady() && System.nanoTime() < deadline) {
         Thread.sleep(100);
@@ -227,13 +230,15 @@ public final class TideBenchmark {
   private Run runTopology(String path, int index, long records, long registryPid, jdk.jfr.Recording recording)
       throws Exception {
     String prefix = "bench-" + path + "-" + index + "-";
-    PoseidonConfig config = new PoseidonConfig(ConfigSource.of(Map.of(
+    Map<String, String> settings = BenchmarkOptions.nodeConfig(options.get("node-config"));
+    settings.putAll(Map.of(
         PoseidonConfig.KAFKA_BOOTSTRAP_SERVERS, stack.bootstrapServers(),
         PoseidonConfig.REGISTRY_URL, stack.registryUrl(),
         PoseidonConfig.NODE_ID, "bench",
         PoseidonConfig.STREAMS_APPLICATION_ID_PREFIX, prefix,
         PoseidonConfig.STREAMS_NUM_STREAM_THREADS, options.get("stream-threads"),
-        PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString())));
+        PoseidonConfig.STREAMS_STATE_DIR, workDir.resolve("state-" + path + "-" + index).toString()));
+    PoseidonConfig config = new PoseidonConfig(ConfigSource.of(settings));
     Properties props = StreamsDefaults.forService(config, TideModule.NAME, "127.0.0.1:1");
     Topology topology = path.equals("tide") ? TideTopology.build(serdes, TideConfig.defaults(), Clock.systemUTC())
         : passthrough();

@@ -137,7 +137,9 @@ final class TopicReference {
     for (ServiceModule<?> service : services) {
       String applicationId = prefix + service.name();
       // the serdes do not change a topology's shape; the registry-less ones need no network
-      TopologyDescription topology = service.topology(ServiceContext.defaults()).describe();
+      org.apache.kafka.streams.Topology built = service.topology(ServiceContext.defaults());
+      TopologyDescription topology = built.describe();
+      java.util.Set<String> unlogged = storesWithoutChangelog(built);
       SortedSet<String> stores = new TreeSet<>();
       SortedSet<String> repartitions = new TreeSet<>();
       for (TopologyDescription.Subtopology sub : topology.subtopologies()) {
@@ -150,6 +152,7 @@ final class TopicReference {
           }
         }
       }
+      stores.removeAll(unlogged);
       for (String store : stores) {
         table.row(service.name(), code(applicationId), code(applicationId + "-" + store + "-changelog"),
             "changelog of the store " + code(store));
@@ -159,6 +162,28 @@ final class TopicReference {
       }
     }
     out.append(table.render());
+  }
+
+  /**
+   * The stores of a topology built with logging disabled (a local index rebuilt from a logged store: they have
+   * no changelog topic). TopologyDescription does not say; Streams' internal builder does, read by reflection
+   * (this is the reference generator, not the node): when that fails, every store is listed.
+   */
+  static java.util.Set<String> storesWithoutChangelog(org.apache.kafka.streams.Topology topology) {
+    try {
+      java.lang.reflect.Field field = org.apache.kafka.streams.Topology.class.getDeclaredField("internalTopologyBuilder");
+      field.setAccessible(true);
+      var builder = (org.apache.kafka.streams.processor.internals.InternalTopologyBuilder) field.get(topology);
+      java.util.Set<String> unlogged = new TreeSet<>();
+      builder.stateStores().forEach((name, factory) -> {
+        if (!factory.loggingEnabled()) {
+          unlogged.add(name);
+        }
+      });
+      return unlogged;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return java.util.Set.of();
+    }
   }
 
   private static boolean isInternal(String topic, List<TopicSpec> catalog) {

@@ -12,6 +12,7 @@ import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.query.StoreQueries;
 import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.topology.service.ServiceModule;
+import io.poseidon.topology.streams.StreamsDefaults;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -26,14 +27,6 @@ public final class LighthouseModule implements ServiceModule<LighthouseQueries> 
   /** Commit (and flush the record cache) once a second, not every 100 ms: see {@link #streamsConfig}. */
   static final long COMMIT_INTERVAL_MS = 1_000L;
   static final long CACHE_BYTES = 128L * 1024 * 1024;
-  /**
-   * A commit writes every window changed since the last one into RocksDB; on a slow disk that took longer
-   * than Streams' 10 s transaction timeout, the coordinator aborted the transaction and fenced the thread,
-   * whose tasks then redid the work from the changelog (load-tests/results/2026-12-03-lighthouse.md). The
-   * cost of a longer one: after a crash, read_committed consumers of lighthouse's topics can wait this
-   * long for its open transaction to be aborted.
-   */
-  static final int TRANSACTION_TIMEOUT_MS = 60_000;
 
   @Override
   public String name() {
@@ -85,11 +78,12 @@ public final class LighthouseModule implements ServiceModule<LighthouseQueries> 
    */
   @Override
   public Map<String, Object> streamsConfig() {
-    return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L,
-        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS,
-        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES,
-        StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-        TRANSACTION_TIMEOUT_MS);
+    // a commit writes every window changed since the last one into RocksDB: on a slow disk longer than
+    // Streams' 10 s transaction timeout (StreamsDefaults.LONG_TRANSACTION_TIMEOUT_MS)
+    return Map.ofEntries(Map.entry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L),
+        Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS),
+        Map.entry(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_BYTES),
+        StreamsDefaults.longTransactions());
   }
 
   /** Evaluations every second and short notification timers, so a local stack reacts while you watch. */

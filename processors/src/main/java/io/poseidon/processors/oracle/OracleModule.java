@@ -8,6 +8,7 @@ import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.query.StoreQueries;
 import io.poseidon.topology.service.ServiceContext;
 import io.poseidon.topology.service.ServiceModule;
+import io.poseidon.topology.streams.StreamsDefaults;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -93,7 +94,11 @@ public final class OracleModule implements ServiceModule<OracleQueries> {
    */
   @Override
   public Map<String, Object> streamsConfig() {
-    return Map.of(StreamsConfig.producerPrefix("max.request.size"), OracleTopics.MAX_RECORD_BYTES,
-        StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(OracleTopics.MAX_RECORD_BYTES));
+    // a punctuation embeds documents inside the task's transaction: on a slow machine (ONNX 3x slower) three
+    // tasks' indexing went past Streams' 10 s transaction timeout and fenced the thread five times in 17
+    // minutes of the benchmark's indexing, each time redoing the work (StreamsDefaults.longTransactions)
+    return Map.ofEntries(Map.entry(StreamsConfig.producerPrefix("max.request.size"), OracleTopics.MAX_RECORD_BYTES),
+        Map.entry(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(OracleTopics.MAX_RECORD_BYTES)),
+        StreamsDefaults.longTransactions());
   }
 }

@@ -3,6 +3,7 @@ package io.poseidon.processors.tide;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.poseidon.topology.errors.RejectedRecordException;
 import java.time.Instant;
@@ -17,13 +18,15 @@ final class Payloads {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
   private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+  /** A reader made once: {@code JSON.readValue} set up its configuration on every call (JFR: 4 % of tide). */
+  private static final ObjectReader OBJECT_READER = JSON.readerFor(OBJECT);
 
   private Payloads() {}
 
   /** The payload as a map; a payload that is not a JSON object is rejected (dead letter). */
   static Map<String, Object> parse(String json) {
     try {
-      Map<String, Object> parsed = JSON.readValue(json, OBJECT);
+      Map<String, Object> parsed = OBJECT_READER.readValue(json);
       if (parsed == null) {
         throw new RejectedRecordException("the payload is JSON null; it must be a JSON object");
       }

@@ -6,14 +6,17 @@ import io.poseidon.schemas.tide.IngestEvent;
 import io.poseidon.schemas.tide.RawEnvelope;
 import io.poseidon.topology.catalog.TopicSpec;
 import io.poseidon.topology.errors.RejectedRecordException;
+import io.poseidon.topology.streams.CommitBufferedWindowStore;
 import io.poseidon.topology.validation.Ids;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,6 +24,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes each raw record: validate, drop a duplicate (source, id) seen within {@code tide.dedup.window},
@@ -32,6 +37,8 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 final class TideRouter implements Processor<String, IngestEvent, String, SpecificRecord> {
 
+  private static final Logger log = LoggerFactory.getLogger(TideRouter.class);
+
   static final String DUPLICATES = "duplicates";
   static final String DEAD_LETTERED = "dead-lettered";
   static final String RULE = "rule:";
@@ -39,26 +46,35 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
   static final long COUNTER_WINDOW_MS = Duration.ofMinutes(1).toMillis();
 
   private final RuleBook book;
-  private final TideConfig config;
   private final Clock clock;
   private final long dedupWindowMs;
+  private final int maxPayloadBytes;
   private ProcessorContext<String, SpecificRecord> context;
-  private WindowStore<String, Long> dedup;
-  private WindowStore<String, Long> counters;
+  private DedupLog dedupLog;
+  private WindowStore<String, Long> dedupIndex;
+  /** Prefix of this processor's index keys; null until the index was rebuilt from the log (see {@link #index}). */
+  private String generation;
+  /** Bloom filters of what this processor put into the index: a new key is answered without a read. */
+  private SeenKeys seenKeys;
+  private TideCounters counters;
   private KeyValueStore<String, Object> instances;
+  private final Map<String, String> counterKeys = new HashMap<>();
 
   TideRouter(RuleBook book, TideConfig config, Clock clock) {
     this.book = book;
-    this.config = config;
     this.clock = clock;
     this.dedupWindowMs = config.dedupWindow().toMillis();
+    this.maxPayloadBytes = config.maxPayloadBytes();
   }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
-    this.dedup = context.getStateStore(TideTopology.DEDUP_STORE);
-    this.counters = context.getStateStore(TideTopology.COUNTER_STORE);
+    this.dedupLog = CommitBufferedWindowStore.of(context, TideTopology.DEDUP_STORE, DedupLog.class);
+    this.dedupIndex = context.getStateStore(TideTopology.DEDUP_INDEX);
+    this.counters = CommitBufferedWindowStore.of(context, TideTopology.COUNTER_STORE, TideCounters.class);
+    this.generation = null;
+    this.seenKeys = null;
     this.instances = context.getStateStore(TideTopology.INSTANCE_STORE);
   }
 
@@ -78,12 +94,12 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     if (event == null || !(event.getPayload() instanceof RawEnvelope raw)) {
       throw new RejectedRecordException("empty value: tide.ingest carries IngestEvent records, never tombstones");
     }
-    Map<String, String> problems = TideValidation.check(raw, config.maxPayloadBytes());
+    Map<String, String> problems = TideValidation.check(raw, maxPayloadBytes);
     if (!problems.isEmpty()) {
       throw new RejectedRecordException(Ids.describe(problems));
     }
     Map<String, Object> payload = Payloads.parse(raw.getPayload());
-    String dedupKey = raw.getId() == null ? null : raw.getSource() + "|" + raw.getId();
+    String dedupKey = raw.getId() == null ? null : index() + raw.getSource() + "|" + raw.getId();
     if (dedupKey != null && seen(dedupKey, ts)) {
       count(DUPLICATES, ts);
       return;
@@ -106,13 +122,41 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     }
     // every destination's record could be made: now write
     if (dedupKey != null) {
-      dedup.put(dedupKey, ts, bucket(ts));
+      dedupIndex.put(dedupKey, ts, bucket(ts));
+      seenKeys.add(dedupKey, bucket(ts));
+      dedupLog.add(dedupKey.substring(generation.length()), ts);
     }
-    matched.forEach(rule -> count(RULE + rule.ruleId(), ts));
+    for (RuleBook.Compiled rule : matched) {
+      count(counterKeys.computeIfAbsent(rule.ruleId(), id -> RULE + id), ts);
+    }
     for (Destinations.Routed out : outputs) {
-      count(DESTINATION + out.topic().name(), ts);
+      count(counterKeys.computeIfAbsent(out.topic().name(), name -> DESTINATION + name), ts);
       context.forward(new Record<>(out.key(), out.value(), ts), out.sink());
     }
+  }
+
+  /**
+   * The prefix of the index's keys, after the index was rebuilt from the log on the task's first record.
+   * Every opening of the task has its own prefix, so the index holds exactly what the log holds — never a
+   * key an earlier, uncommitted run of the task put there (its entries leave with their buckets).
+   */
+  private String index() {
+    if (generation == null) {
+      String prefix = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
+          + "|";
+      long started = System.nanoTime();
+      seenKeys = new SeenKeys(TideTopology.DEDUP_RETENTION_WINDOWS * dedupWindowMs); // the index's retention
+      long keys = dedupLog.replay((key, time) -> {
+        dedupIndex.put(prefix + key, time, bucket(time));
+        seenKeys.add(prefix + key, bucket(time));
+      });
+      if (keys > 0) {
+        log.info("tide partition {}: de-duplication index rebuilt from its log, {} keys in {} ms",
+            context.taskId().partition(), keys, (System.nanoTime() - started) / 1_000_000);
+      }
+      generation = prefix;
+    }
+    return generation;
   }
 
   /**
@@ -126,7 +170,10 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
       if (b < 0) {
         continue;
       }
-      Long at = dedup.fetch(key, b);
+      if (!seenKeys.mightContain(key, b)) {
+        continue; // certainly not in the index: no read
+      }
+      Long at = dedupIndex.fetch(key, b);
       if (at != null && Math.abs(at - ts) <= dedupWindowMs) {
         return true;
       }
@@ -144,13 +191,14 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
    * what the source said.
    */
   private Map<String, String> enrich(Map<String, String> given) {
-    Map<String, String> attributes = new LinkedHashMap<>(given);
+    Map<String, String> attributes = given; // copied only when something is added (no output changes it)
     String service = given.get("service");
     String instance = given.get("instance");
     if (service != null && instance != null) {
       Object stored = instances.get(io.poseidon.processors.depths.InstanceDirectory.key(service, instance));
       Object value = stored instanceof ValueAndTimestamp<?> vt ? vt.value() : stored;
       if (value instanceof InstanceEvent event && event.getPayload() instanceof ServiceRegistered known) {
+        attributes = new LinkedHashMap<>(given);
         known.getMetadata().forEach(attributes::putIfAbsent);
         if (known.getVersion() != null) {
           attributes.putIfAbsent("instance.version", known.getVersion());
@@ -162,8 +210,6 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
   }
 
   private void count(String key, long ts) {
-    long window = ts - ts % COUNTER_WINDOW_MS;
-    Long current = counters.fetch(key, window);
-    counters.put(key, current == null ? 1L : current + 1, window);
+    counters.add(key, ts - ts % COUNTER_WINDOW_MS, 1);
   }
 }

@@ -30,9 +30,13 @@ import org.apache.kafka.streams.state.Stores;
  *       {@code depths.instance-changes} (their registration events: a global store's values are
  *       serialized under its source topic's registry subject, so they keep that topic's type), for
  *       enrichment;</li>
- *   <li>{@code tide-dedup-store}: (source, id) seen within {@code tide.dedup.window};</li>
+ *   <li>{@code tide-dedup-store}: the de-duplication log, the (source, id) keys routed, a batch per commit
+ *       ({@link DedupLog}: one changelog record per commit instead of one per input);</li>
+ *   <li>{@code tide-dedup-index}: the same keys by (source, id) in window-wide buckets, for lookups — a local
+ *       store without a changelog (on the heap, or RocksDB with {@code tide.dedup.index=rocksdb}), rebuilt from
+ *       the log when the task starts;</li>
  *   <li>{@code tide-counter-store}: per-minute counters by rule and destination, duplicates and dead
- *       letters ({@link TideQueries#stats}).</li>
+ *       letters ({@link TideCounters}, written once per commit; {@link TideQueries#localStats}).</li>
  * </ul>
  */
 public final class TideTopology {
@@ -50,6 +54,9 @@ public final class TideTopology {
   public static final String RULES_STORE = "tide-rules-store";
   public static final String INSTANCE_STORE = "tide-instance-store";
   public static final String DEDUP_STORE = "tide-dedup-store";
+  public static final String DEDUP_INDEX = "tide-dedup-index";
+  /** The de-duplication stores keep three windows: a record's bucket and the ones on either side. */
+  static final int DEDUP_RETENTION_WINDOWS = 3;
   public static final String COUNTER_STORE = "tide-counter-store";
 
   private TideTopology() {}
@@ -74,15 +81,20 @@ public final class TideTopology {
     topology.addSource(INGEST_SOURCE, keys.deserializer(), serdes.valueDeserializer(IngestEvent.class),
         TideTopics.INGEST.name());
     topology.addProcessor(ROUTER, TracedProcessor.of(TideModule.NAME, () -> new TideRouter(book, config, clock)), INGEST_SOURCE);
-    // de-duplication: (source, id) → its record time, in buckets of one window (TideRouter.seen looks at
-    // three buckets with point lookups: a bloom filter answers a miss without reading). Not cached: every
-    // key is new, so a cache would only add its own bookkeeping
-    topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUP_STORE, window.multipliedBy(3),
-        window, false), keys, Serdes.Long()).withCachingDisabled(), ROUTER);
-    // counters: per-minute sums, cached, so a commit writes each changed counter once instead of every increment
-    topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(COUNTER_STORE,
-        config.statsRetention(), Duration.ofMillis(TideRouter.COUNTER_WINDOW_MS), false), keys, Serdes.Long())
-        .withCachingEnabled(), ROUTER);
+    // de-duplication: the log of (source, id) keys, a batch per commit, is the changelogged truth; the index
+    // holds them by key, (source, id) → its record time, in buckets of one window (TideRouter.seen looks at
+    // three buckets with point lookups: a bloom filter answers a miss without reading). The index has no
+    // changelog: the router rebuilds it from the log when its task starts. On the heap by default
+    // (tide.dedup.index): a RocksDB write and reads per record halved tide's throughput (ADR 0021)
+    Duration dedupRetention = window.multipliedBy(DEDUP_RETENTION_WINDOWS);
+    topology.addStateStore(DedupLog.builder(DEDUP_STORE, dedupRetention, window), ROUTER);
+    topology.addStateStore(Stores.windowStoreBuilder(config.dedupIndexOnDisk()
+        ? Stores.persistentWindowStore(DEDUP_INDEX, dedupRetention, window, false)
+        : Stores.inMemoryWindowStore(DEDUP_INDEX, dedupRetention, window, false), keys, Serdes.Long())
+        .withCachingDisabled().withLoggingDisabled(), ROUTER);
+    // counters: per-minute sums, added in memory and written once per commit
+    topology.addStateStore(TideCounters.builder(COUNTER_STORE, config.statsRetention(),
+        Duration.ofMillis(TideRouter.COUNTER_WINDOW_MS)), ROUTER);
     topology.addSink(METRICS_SINK, LighthouseTopics.METRICS.name(), keys.serializer(), values, ROUTER);
     topology.addSink(LOGS_SINK, LighthouseTopics.LOGS.name(), keys.serializer(), values, ROUTER);
     topology.addSink(DOCUMENTS_SINK, OracleTopics.DOCUMENTS.name(), keys.serializer(), values, ROUTER);

@@ -37,6 +37,7 @@ import io.poseidon.topology.serde.SerdeFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.TestInputTopic;
@@ -219,9 +220,25 @@ class TideTopologyTest {
 
   @Test
   void shouldDropADuplicateSourceAndIdWithinTheWindowAcrossARestart() {
+    dropsADuplicateAcrossARestart();
+  }
+
+  @Test
+  void shouldDropADuplicateAcrossARestartWithTheIndexInRocksDb() {
+    harness.close();
+    TideConfig onDisk = new TideConfig(ConfigSource.of(Map.of(TideConfig.DEDUP_WINDOW, "10m",
+        TideConfig.DEDUP_INDEX, "rocksdb")));
+    harness = new TopologyHarness(TideModule.NAME, () -> TideTopology.build(serdes, onDisk, clock), clock);
+    openTopics();
+    dropsADuplicateAcrossARestart();
+  }
+
+  private void dropsADuplicateAcrossARestart() {
     send(raw("shipper", IngestKind.LOG, "line-1", Map.of("service", "payments"), "{\"message\":\"once\"}"));
+    // what a new owner of the task has: the changelogged log and counters; the index has no changelog
     harness.restart(TideTopology.DEDUP_STORE, TideTopology.COUNTER_STORE);
     openTopics();
+    assertEquals(0, windowEntries(TideTopology.DEDUP_INDEX), "a new owner starts with an empty index");
     clock.advance(Duration.ofMinutes(9));
     send(raw("shipper", IngestKind.LOG, "line-1", Map.of("service", "payments"), "{\"message\":\"once\"}"));
     send(raw("other", IngestKind.LOG, "line-1", Map.of("service", "payments"), "{\"message\":\"another source\"}"));
@@ -231,6 +248,30 @@ class TideTopologyTest {
     assertEquals(List.of("another source", "after the window"), logs.readValuesToList().stream()
         .map(e -> ((LogRecord) e.getPayload()).getMessage()).toList());
     assertEquals(1, stats().duplicates());
+  }
+
+  @Test
+  void shouldLogTheKeysOfEachCommitAsOneChangelogRecordAndKeepTheIndexWithoutAChangelog() {
+    var log = harness.changelog("test-tide", TideTopology.DEDUP_STORE);
+    var counters = harness.changelog("test-tide", TideTopology.COUNTER_STORE);
+    send(raw("shipper", IngestKind.LOG, "line-1", Map.of("service", "payments"), "{\"message\":\"one\"}"));
+    send(raw("shipper", IngestKind.LOG, "line-2", Map.of("service", "payments"), "{\"message\":\"two\"}"));
+    send(raw("shipper", IngestKind.LOG, null, Map.of("service", "payments"), "{\"message\":\"no id\"}"));
+    // TopologyTestDriver commits after every record: a batch per record that had an id, written by its commit
+    var batches = log.readRecordsToList();
+    assertEquals(2, batches.size(), "one batch per commit that routed a keyed record");
+    List<String> keys = new ArrayList<>();
+    for (var batch : batches) {
+      DedupLog.decode("test", batch.value(), (key, time) -> keys.add(key));
+    }
+    assertEquals(List.of("shipper|line-1", "shipper|line-2"), keys);
+    assertEquals(2, windowEntries(TideTopology.DEDUP_INDEX), "the index holds the keys for lookups");
+    assertTrue(harness.driver().producedTopicNames().stream().noneMatch(t -> t.contains(TideTopology.DEDUP_INDEX)),
+        "the index writes no changelog: " + harness.driver().producedTopicNames());
+    assertTrue(harness.driver().producedTopicNames().contains("test-tide-" + TideTopology.DEDUP_STORE + "-changelog"));
+    // the counter of lighthouse.logs, once per commit: 1, 2, 3
+    assertEquals(3, counters.readRecordsToList().size());
+    assertEquals(3, stats().byDestination().get("lighthouse.logs"));
   }
 
   @Test
@@ -269,6 +310,18 @@ class TideTopologyTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------------
+
+  private int windowEntries(String store) {
+    WindowStore<String, Long> ws = harness.driver().getWindowStore(store);
+    int n = 0;
+    try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, Long> it = ws.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
 
   private TideQueries.Stats stats() {
     WindowStore<String, Long> store = harness.driver().getWindowStore(TideTopology.COUNTER_STORE);

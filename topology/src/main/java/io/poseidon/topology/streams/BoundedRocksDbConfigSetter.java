@@ -19,6 +19,9 @@ public class BoundedRocksDbConfigSetter implements RocksDBConfigSetter {
   public static final String BLOCK_CACHE_BYTES = "poseidon.rocksdb.block.cache.bytes";
   public static final String WRITE_BUFFER_BYTES = "poseidon.rocksdb.write.buffer.bytes";
 
+  /** The memtables' allocation unit (see {@link #setConfig}). */
+  static final long ARENA_BLOCK_BYTES = 64L * 1024;
+
   private static Cache cache;
   private static WriteBufferManager writeBufferManager;
 
@@ -42,6 +45,12 @@ public class BoundedRocksDbConfigSetter implements RocksDBConfigSetter {
     options.setTableFormatConfig(table);
     options.setWriteBufferManager(writeBufferManager);
     options.setWriteBufferSize(writeBuffer);
+    // a memtable takes memory in arena blocks, the first one when it opens; RocksDB's default block is an
+    // eighth of the write buffer (512 KiB here). A node has dozens of memtables (every segment of every
+    // window store), so the empty ones alone held more than the shared budget: the write-buffer manager
+    // flushed on almost every write — thousands of tiny SST files per store a minute, compactions taking
+    // more CPU than the stream thread, and writes stalled (tide: 2.9k records/s, ADR 0021)
+    options.setArenaBlockSize(ARENA_BLOCK_BYTES);
     options.setMaxWriteBufferNumber(2);
     options.setCompressionType(CompressionType.LZ4_COMPRESSION);
     options.setMaxBackgroundJobs(2);

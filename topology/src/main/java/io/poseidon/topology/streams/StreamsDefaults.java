@@ -22,6 +22,23 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class StreamsDefaults {
 
+  /**
+   * The transaction timeout of a service whose transactions can be long: a commit that writes many windows
+   * into RocksDB (lighthouse), a punctuation that embeds documents (oracle). Streams' default (10 s) is
+   * shorter than such a transaction on a slow machine: the coordinator aborted it and fenced the thread, and
+   * its tasks redid the work (load-tests/results/2026-12-03-lighthouse.md, -oracle.md). The cost of a longer
+   * one: after a crash, read_committed consumers of the service's topics can wait this long for its open
+   * transaction to be aborted. A module puts it in its {@code streamsConfig()} with {@link
+   * #longTransactions()}.
+   */
+  public static final int LONG_TRANSACTION_TIMEOUT_MS = 60_000;
+
+  /** The producer setting of {@link #LONG_TRANSACTION_TIMEOUT_MS}, for a module's {@code streamsConfig()}. */
+  public static java.util.Map.Entry<String, Object> longTransactions() {
+    return java.util.Map.entry(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        LONG_TRANSACTION_TIMEOUT_MS);
+  }
+
   private StreamsDefaults() {}
 
   public static String applicationId(PoseidonConfig config, String service) {
