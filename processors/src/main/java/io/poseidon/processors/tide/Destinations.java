@@ -55,8 +55,12 @@ final class Destinations {
     };
   }
 
+  private static final Map<String, TopicSpec> BY_NAME = ALL.stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(TopicSpec::name, t -> t));
+
+  /** The destination named {@code topic}, or null (a map lookup: the router asks for every matched rule). */
   static TopicSpec byName(String topic) {
-    return ALL.stream().filter(t -> t.name().equals(topic)).findFirst().orElse(null);
+    return topic == null ? null : BY_NAME.get(topic);
   }
 
   /**
