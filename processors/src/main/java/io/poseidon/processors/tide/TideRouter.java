@@ -58,7 +58,9 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
   private SeenKeys seenKeys;
   private TideCounters counters;
   private KeyValueStore<String, Object> instances;
-  private final Map<String, String> counterKeys = new HashMap<>();
+  /** Counter keys by rule id and by destination topic: two maps, as a rule id may be a topic's name. */
+  private final Map<String, String> ruleCounters = new HashMap<>();
+  private final Map<String, String> destinationCounters = new HashMap<>();
 
   TideRouter(RuleBook book, TideConfig config, Clock clock) {
     this.book = book;
@@ -99,7 +101,8 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
       throw new RejectedRecordException(Ids.describe(problems));
     }
     Map<String, Object> payload = Payloads.parse(raw.getPayload());
-    String dedupKey = raw.getId() == null ? null : index() + raw.getSource() + "|" + raw.getId();
+    String sourceAndId = raw.getId() == null ? null : raw.getSource() + "|" + raw.getId();
+    String dedupKey = sourceAndId == null ? null : index() + sourceAndId;
     if (dedupKey != null && seen(dedupKey, ts)) {
       count(DUPLICATES, ts);
       return;
@@ -124,13 +127,13 @@ final class TideRouter implements Processor<String, IngestEvent, String, Specifi
     if (dedupKey != null) {
       dedupIndex.put(dedupKey, ts, bucket(ts));
       seenKeys.add(dedupKey, bucket(ts));
-      dedupLog.add(dedupKey.substring(generation.length()), ts);
+      dedupLog.add(sourceAndId, ts);
     }
     for (RuleBook.Compiled rule : matched) {
-      count(counterKeys.computeIfAbsent(rule.ruleId(), id -> RULE + id), ts);
+      count(ruleCounters.computeIfAbsent(rule.ruleId(), id -> RULE + id), ts);
     }
     for (Destinations.Routed out : outputs) {
-      count(counterKeys.computeIfAbsent(out.topic().name(), name -> DESTINATION + name), ts);
+      count(destinationCounters.computeIfAbsent(out.topic().name(), name -> DESTINATION + name), ts);
       context.forward(new Record<>(out.key(), out.value(), ts), out.sink());
     }
   }

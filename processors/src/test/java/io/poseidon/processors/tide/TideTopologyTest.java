@@ -158,6 +158,18 @@ class TideTopologyTest {
   }
 
   @Test
+  void shouldCountARuleNamedLikeATopicAsARuleAndTheTopicAsADestination() {
+    // a rule id may be a topic's name: its counter and the destination's are two counters
+    putRule(rule("tide.archive", 10, match(IngestKind.LOG, null, Map.of(), Map.of()), TideTopics.ARCHIVE.name(), false,
+        Map.of()));
+    send(log("payments", "WARN", "slow"));
+    send(log("payments", "INFO", "fine"));
+
+    assertEquals(Map.of("tide.archive", 2L), stats().byRule());
+    assertEquals(Map.of("tide.archive", 2L), stats().byDestination());
+  }
+
+  @Test
   void shouldFanOutWhenARuleContinues() {
     putRule(rule("copy", 10, match(IngestKind.LOG, null, Map.of(), Map.of()), TideTopics.ARCHIVE.name(), true, Map.of()));
     putRule(rule("logs", 1, match(IngestKind.LOG, null, Map.of(), Map.of()), LighthouseTopics.LOGS.name(), false, Map.of()));
